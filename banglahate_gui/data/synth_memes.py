@@ -1,0 +1,261 @@
+"""Seeded synthetic memes with exact gold text, for OCR tests and benchmarks.
+
+Bengali is shaped by Pillow's raqm layout engine (HarfBuzz); characters a Bengali font lacks
+(Latin in Banglish/mixed captions) fall back to a Latin font run by run. The gold text of a meme
+is its caption with whitespace collapsed: "\\n" in a caption splits it into top and bottom text.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import io
+import random
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
+
+STYLES = ("outline", "plain", "caption")
+BACKGROUNDS = ("flat", "noise", "gradient")
+LATIN_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+)
+_BENGALI_BLOCK = range(0x0980, 0x0A00)
+
+
+@dataclass
+class SyntheticMeme:
+    """A rendered meme and the exact text drawn on it."""
+
+    image: Image.Image
+    text: str
+    font: str
+    style: str
+    background: str
+    damaged: bool
+    seed: int
+
+    def to_dict(self) -> dict:
+        """Everything except the pixels."""
+        return {
+            "text": self.text,
+            "font": self.font,
+            "style": self.style,
+            "background": self.background,
+            "damaged": self.damaged,
+            "seed": self.seed,
+            "size": list(self.image.size),
+        }
+
+
+def raqm_available() -> bool:
+    """True when Pillow can shape complex scripts (Bengali conjuncts, vowel signs)."""
+    return bool(features.check("raqm"))
+
+
+@functools.lru_cache(maxsize=1)
+def bengali_fonts() -> tuple[str, ...]:
+    """Installed fonts with Bengali glyphs (Assamese-only fonts excluded), sorted by path."""
+    paths: set[str] = set()
+    if shutil.which("fc-list"):
+        out = subprocess.run(
+            ["fc-list", ":lang=bn", "file"], capture_output=True, text=True, check=False
+        ).stdout
+        paths.update(line.split(":")[0].strip() for line in out.splitlines() if line.strip())
+    if not paths:
+        for pattern in ("*Bengali*", "Mukti*", "Likhan*", "Jamrul*", "Ani.ttf", "Mitra*"):
+            paths.update(glob.glob(f"/usr/share/fonts/**/{pattern}", recursive=True))
+    keep = [p for p in paths if "assamese" not in p.lower() and p.lower().endswith((".ttf", ".otf"))]
+    return tuple(sorted(p for p in keep if ord("ক") in _cmap(p)))
+
+
+@functools.lru_cache(maxsize=1)
+def latin_fonts() -> tuple[str, ...]:
+    """Bold sans fonts for Latin (English/Banglish) captions."""
+    return tuple(p for p in LATIN_FONT_CANDIDATES if Path(p).is_file())
+
+
+@functools.lru_cache(maxsize=None)
+def _cmap(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def has_bengali(text: str) -> bool:
+    return any(ord(ch) in _BENGALI_BLOCK for ch in text)
+
+
+def gold_text(caption: str) -> str:
+    """The text drawn: top caption, then (after "\\n") the bottom one, whitespace collapsed."""
+    lines = [" ".join(line.split()) for line in caption.split("\n")]
+    lines = [line for line in lines if line]
+    return "\n".join(lines[:1] + [" ".join(lines[1:])] if len(lines) > 1 else lines)
+
+
+def render_meme(
+    text: str,
+    *,
+    seed: int = 0,
+    font: str | None = None,
+    size: tuple[int, int] = (800, 600),
+    style: str = "outline",
+    background: str = "flat",
+    damage: bool = False,
+    font_size: int | None = None,
+) -> Image.Image:
+    """Draw `text` as a meme caption on a synthetic background and return an RGB image.
+
+    style: "outline" (white text, black stroke), "plain" (dark text on a light background) or
+    "caption" (black text in a white band above the picture). "\\n" in `text` splits top and
+    bottom captions. Same arguments and seed -> same pixels.
+    """
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}, got {style!r}")
+    if background not in BACKGROUNDS:
+        raise ValueError(f"background must be one of {BACKGROUNDS}, got {background!r}")
+    if not raqm_available():
+        raise RuntimeError("Pillow was built without raqm: Bengali would render unshaped; install libraqm0")
+    rng = random.Random(seed)
+    captions = gold_text(text).split("\n")
+    if not captions or not captions[0]:
+        raise ValueError("text is empty")
+    font_path = font or _pick_font(text, rng)
+    fallback = latin_fonts()[0] if latin_fonts() else font_path
+    width, height = size
+    light = style == "plain"
+    canvas = _background(background, size, rng, light=light)
+    draw = ImageDraw.Draw(canvas)
+    fill, stroke = ((255, 255, 255), (0, 0, 0)) if style == "outline" else ((0, 0, 0), None)
+    if style == "caption":  # all text in a white band above the picture
+        band = height // (3 if len(captions) > 1 else 4)
+        canvas.paste((255, 255, 255), (0, 0, width, band))
+        blocks = [(captions, "band", band)]
+    else:
+        blocks = [([caption], where, height // 3) for caption, where in zip(captions, ("top", "bottom"))]
+    for paragraphs, where, region_h in blocks:
+        size_px = font_size or max(16, height // 10)
+        lines, fonts, size_px = _fit(paragraphs, font_path, fallback, size_px, int(width * 0.92), region_h)
+        stroke_w = max(2, size_px // 12) if stroke else 0
+        line_h = int(size_px * 1.45)
+        block_h = line_h * len(lines)
+        y = {"band": max(2, (region_h - block_h) // 2), "top": int(height * 0.03),
+             "bottom": height - block_h - int(height * 0.04)}[where]
+        for line in lines:
+            runs = _runs(line, fonts)
+            x = (width - sum(draw.textlength(run, font=f) for run, f in runs)) / 2
+            for run, f in runs:
+                draw.text((x, y), run, font=f, fill=fill, stroke_width=stroke_w, stroke_fill=stroke)
+                x += draw.textlength(run, font=f)
+            y += line_h
+    return _damage(canvas, rng) if damage else canvas
+
+
+def generate_memes(captions: list[str], n: int, seed: int = 0, *, damage: bool | None = None,
+                   size: tuple[int, int] = (800, 600)) -> list[SyntheticMeme]:
+    """`n` memes drawn from `captions` with seeded font, style, background and (by default,
+    half of them) damage."""
+    if not captions:
+        raise ValueError("captions is empty")
+    rng = random.Random(seed)
+    memes = []
+    for _ in range(n):
+        caption = rng.choice(captions)
+        meme_seed = rng.randrange(2**31)
+        font = _pick_font(caption, random.Random(meme_seed))
+        style = rng.choice(STYLES)
+        background = rng.choice(BACKGROUNDS)
+        damaged = rng.random() < 0.5 if damage is None else damage
+        image = render_meme(caption, seed=meme_seed, font=font, size=size, style=style,
+                            background=background, damage=damaged)
+        memes.append(SyntheticMeme(image, gold_text(caption), font, style, background, damaged, meme_seed))
+    return memes
+
+
+def _pick_font(text: str, rng: random.Random) -> str:
+    pool = bengali_fonts() if has_bengali(text) else latin_fonts()
+    if not pool:
+        raise RuntimeError("no suitable font installed: install fonts-beng, fonts-noto-core, fonts-dejavu-core")
+    return rng.choice(pool)
+
+
+@functools.lru_cache(maxsize=256)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
+
+
+def _runs(line: str, fonts: tuple[ImageFont.FreeTypeFont, ImageFont.FreeTypeFont]):
+    """Split `line` into (text, font) runs: Latin letters/digits and glyphs the primary font
+    lacks go to the fallback (legacy Bengali fonts draw Latin poorly)."""
+    primary, fallback = fonts
+    cmap = _cmap(primary.path)
+    runs: list[tuple[str, ImageFont.FreeTypeFont]] = []
+    for ch in line:
+        latin = ch.isascii() and ch.isalnum() and primary.path != fallback.path
+        chosen = fallback if latin or ord(ch) not in cmap else primary
+        if (ch.isspace() or not ch.isalnum()) and runs:
+            chosen = runs[-1][1]
+        if runs and runs[-1][1] is chosen:
+            runs[-1] = (runs[-1][0] + ch, chosen)
+        else:
+            runs.append((ch, chosen))
+    return runs
+
+
+def _fit(paragraphs: list[str], font_path: str, fallback: str, size_px: int, max_w: int, max_h: int):
+    """Word-wrap each paragraph to `max_w`, shrinking the font until all lines fit `max_h`."""
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    while True:
+        fonts = (_font(font_path, size_px), _font(fallback, size_px))
+
+        def width(s: str) -> float:
+            return sum(probe.textlength(run, font=f) for run, f in _runs(s, fonts))
+
+        lines: list[str] = []
+        for paragraph in paragraphs:
+            start = len(lines)
+            for word in paragraph.split():
+                if len(lines) > start and width(lines[-1] + " " + word) <= max_w:
+                    lines[-1] += " " + word
+                else:
+                    lines.append(word)
+        fits = all(width(line) <= max_w for line in lines) and len(lines) * size_px * 1.45 <= max_h
+        if fits or size_px <= 12:
+            return lines, fonts, size_px
+        size_px = int(size_px * 0.9)
+
+
+def _background(kind: str, size: tuple[int, int], rng: random.Random, *, light: bool) -> Image.Image:
+    width, height = size
+    nprng = np.random.default_rng(rng.randrange(2**32))
+    lo, hi = (170, 255) if light else (20, 150)
+    base = np.array([rng.randint(lo, hi) for _ in range(3)], dtype=np.float32)
+    if kind == "flat":
+        pixels = np.broadcast_to(base, (height, width, 3))
+    elif kind == "gradient":
+        other = np.array([rng.randint(lo, hi) for _ in range(3)], dtype=np.float32)
+        t = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
+        pixels = np.broadcast_to(base * (1 - t) + other * t, (height, width, 3))
+    else:  # "noise": blurred blobs, a stand-in for a photo
+        small = nprng.uniform(lo, hi, size=(max(2, height // 40), max(2, width // 40), 3))
+        blobs = Image.fromarray(small.astype(np.uint8)).resize(size, Image.BICUBIC)
+        pixels = np.asarray(blobs, dtype=np.float32) + nprng.normal(0, 8, size=(height, width, 3))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+
+
+def _damage(image: Image.Image, rng: random.Random) -> Image.Image:
+    """What reposting does to a meme: slight rotation and blur, downscale, JPEG recompression."""
+    image = image.rotate(rng.uniform(-2.0, 2.0), resample=Image.BICUBIC, fillcolor=(128, 128, 128))
+    image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.0, 1.0)))
+    scale = rng.uniform(0.6, 1.0)
+    image = image.resize((int(image.width * scale), int(image.height * scale)), Image.BILINEAR)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=rng.randint(30, 90))
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")
