@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from banglahate_gui.model.bundle import ENCODER_NAMES, BundleManifest, bundle_id, load_encoder, read_manifest
+from banglahate_gui.model.conditional import compose_conditional
 from banglahate_gui.model.device import resolve_device
 from banglahate_gui.model.multitask import MultiTaskEncoder
 from banglahate_gui.model.prediction import Prediction, predictions_from_proba
@@ -69,7 +70,7 @@ class FusedClassifier:
         enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.device.type == "cuda"):
             logits = model(**enc)
-        return {task: torch.softmax(v.float(), dim=-1).cpu().numpy() for task, v in logits.items()}
+        return {task: p.cpu().numpy() for task, p in compose_conditional(logits).items()}
 
 
 def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:

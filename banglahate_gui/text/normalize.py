@@ -21,7 +21,7 @@ _MAX_INPUT_CHARS = 4 * MAX_CHARS
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b", re.IGNORECASE)
 _MENTION = re.compile(r"(?<!\w)@\w+")
-_NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[.,:/]\d+)*(?![^\W\d_])")
+_NUMBER = re.compile(r"(?<![^\W_])\d+(?:[.,:/]\d+)*(?![^\W_])")
 _HASHTAG = re.compile(r"(?<![\w#])#+(?=\w)")
 _KHANDA_TA = re.compile(t.TA + t.VIRAMA + t.ZWJ)
 _JOINERS = re.compile(f"[{t.ZWJ}{t.ZWNJ}]")

@@ -1,0 +1,124 @@
+"""`Moderator`: the one façade over OCR → normalize → fused classifier → explanations.
+
+The GUI, the CLI and batch jobs call only this module. Every result is a dataclass with `to_dict()`.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from banglahate_gui import __version__
+from banglahate_gui.errors import EmptyTextError
+from banglahate_gui.model import FusedClassifier, Prediction, load_bundle, predictions_from_proba
+from banglahate_gui.ocr import OcrConfig, OcrReader, OcrResult
+from banglahate_gui.resources import default_bundle_dir
+from banglahate_gui.text import normalize_with_info
+
+ImageSource = Path | bytes | Image.Image
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysed input: where it came from, the text read or given, and the prediction."""
+
+    source: str
+    text: str
+    normalized_text: str
+    truncated: bool
+    prediction: Prediction
+    ocr: OcrResult | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "text": self.text,
+            "normalized_text": self.normalized_text,
+            "truncated": self.truncated,
+            "prediction": self.prediction.to_dict(),
+            "ocr": self.ocr.to_dict() if self.ocr else None,
+        }
+
+
+class Moderator:
+    """Reads images, classifies texts and explains predictions with one loaded bundle."""
+
+    def __init__(self, classifier: FusedClassifier, ocr: OcrReader, bundle_path: Path):
+        self.classifier = classifier
+        self.ocr = ocr
+        self.bundle_path = bundle_path
+        self.device = classifier.device
+
+    @classmethod
+    def load(cls, bundle: str | Path | None = None, device: str = "auto", ocr: OcrConfig | None = None) -> Moderator:
+        """Load a bundle (None = the shipped default) on `device`; OCR engines load lazily on first use."""
+        path = Path(bundle) if bundle is not None else default_bundle_dir()
+        return cls(load_bundle(path, device), OcrReader(ocr), path)
+
+    def read(self, image: str | ImageSource, engine: str | None = None,
+             progress: Callable[[str], None] | None = None) -> OcrResult:
+        """OCR one image through the EasyOCR → Tesseract gate (or a forced engine)."""
+        return self.ocr.read(image, engine=engine, progress=progress)
+
+    def classify(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
+        """Normalize and classify raw texts in batches."""
+        return self.classifier.predict(list(texts), batch_size)
+
+    def analyze(self, source: str | ImageSource, engine: str | None = None,
+                progress: Callable[[str], None] | None = None) -> Analysis:
+        """A `str` is text to classify; a `Path`, bytes or PIL image is read with OCR first."""
+        if isinstance(source, str):
+            return self.analyze_text(source)
+        return self.analyze_image(source, engine, progress)
+
+    def analyze_text(self, text: str, source: str = "text", ocr: OcrResult | None = None) -> Analysis:
+        normalized = normalize_with_info(text)
+        if not normalized.text:
+            raise EmptyTextError(f"{source}: there is no text to classify; type or correct the text and analyze again")
+        proba = self.classifier.predict_proba([normalized.text])
+        prediction = predictions_from_proba([normalized.text], proba, self.classifier.tasks)[0]
+        return Analysis(source, text, normalized.text, normalized.truncated, prediction, ocr)
+
+    def analyze_image(self, image: ImageSource | str, engine: str | None = None,
+                      progress: Callable[[str], None] | None = None) -> Analysis:
+        name = str(image) if isinstance(image, (str, Path)) else "pasted image"
+        result = self.read(image, engine, progress)
+        if not result.text.strip():
+            raise EmptyTextError(f"{name}: OCR found no text ({result.gate_reason}); type the text to classify it")
+        return self.analyze_text(result.text, name, result)
+
+    def explain(self, text: str, tasks: list[str] | None = None, num_samples: int | None = None, seed: int = 0,
+                progress: Callable[[int, int], None] | None = None, cancel: Callable[[], bool] | None = None):
+        """LIME word weights for every requested task from one shared perturbation set."""
+        from banglahate_gui.explain import explain
+
+        return explain(self.classifier, text, tasks=tasks, num_samples=num_samples, seed=seed,
+                       progress=progress, cancel=cancel)
+
+    def info(self) -> dict:
+        """Versions, device, bundle and OCR engines, for `banglahate info` and the GUI's About box."""
+        import torch
+        import transformers
+
+        manifest = self.classifier.manifest
+        return {
+            "banglahate_gui": __version__,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "device": str(self.device),
+            "cuda_available": torch.cuda.is_available(),
+            "bundle": {
+                "path": str(self.bundle_path),
+                "id": self.classifier.bundle_id,
+                "fusion_weight": self.classifier.fusion_weight,
+                "max_length": self.classifier.max_length,
+                "tasks": {t.name: list(t.labels) for t in self.classifier.tasks},
+                "provenance": manifest.provenance,
+            },
+            "ocr": self.ocr.available_engines(),
+        }

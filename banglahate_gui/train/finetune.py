@@ -1,0 +1,133 @@
+"""Multi-task fine-tuning of one encoder with the reference recipe."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import get_linear_schedule_with_warmup
+
+from banglahate_gui.model.conditional import compose_conditional
+from banglahate_gui.model.multitask import MultiTaskEncoder
+from banglahate_gui.model.schema import TASKS
+from banglahate_gui.train.batches import Encoded, iterate
+from banglahate_gui.train.losses import MultiTaskLoss, inverse_frequency_weights, mask_auxiliary
+from banglahate_gui.train.metrics import mean_weighted_f1, task_scores
+from banglahate_gui.train.presets import Preset
+
+
+@dataclass
+class FinetuneResult:
+    best_epoch: int
+    best_scores: dict
+    history: list[dict] = field(default_factory=list)
+
+
+def _optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim == 1 or "LayerNorm" in name or "norm" in name.lower() else decay).append(p)
+    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}], lr=lr)
+
+
+@torch.inference_mode()
+def predict_encoded(model: MultiTaskEncoder, data: Encoded, pad_id: int, device: torch.device,
+                    batch_size: int = 128) -> dict[str, np.ndarray]:
+    model.eval()
+    parts: dict[str, list[np.ndarray]] = {t.name: [] for t in TASKS}
+    for input_ids, mask, _ in iterate(data, batch_size, pad_id):
+        with torch.autocast(device.type, dtype=torch.float16, enabled=device.type == "cuda"):
+            logits = model(input_ids.to(device), mask.to(device))
+        for task, p in compose_conditional(logits).items():
+            parts[task].append(p.cpu().numpy())
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
+@torch.inference_mode()
+def _validation_loss(model, loss_fn, data: Encoded, pad_id: int, device: torch.device) -> float:
+    model.eval()
+    total, n = 0.0, 0
+    for input_ids, mask, labels in iterate(data, 128, pad_id):
+        logits = model(input_ids.to(device), mask.to(device))
+        total += loss_fn(logits, {k: v.to(device) for k, v in labels.items()}).item() * len(input_ids)
+        n += len(input_ids)
+    return total / max(n, 1)
+
+
+def finetune(model: MultiTaskEncoder, pad_id: int, train: Encoded, val: Encoded, preset: Preset,
+             device: torch.device, seed: int, checkpoint: Path | None = None,
+             log: Callable[[str], None] = print) -> FinetuneResult:
+    """Train `model` in place; on return it holds the best-by-validation-mean-F1 weights.
+
+    AdamW + linear warm-up, grad-clip, class-weighted masked loss, mixed precision on CUDA, early stopping on
+    validation loss. With `checkpoint`, state is saved after every epoch and a run resumes from it.
+    """
+    torch.manual_seed(seed)
+    train_labels = mask_auxiliary(train.labels)
+    val_masked = Encoded(val.ids, mask_auxiliary(val.labels))
+    weights = {t.name: inverse_frequency_weights(train_labels[t.name], t).to(device) for t in TASKS}
+    loss_fn = MultiTaskLoss(weights).to(device)
+    train_data = Encoded(train.ids, train_labels)
+    model.to(device)
+    optimizer = _optimizer(model, preset.lr, preset.weight_decay)
+    steps = preset.epochs * ((len(train) + preset.batch_size - 1) // preset.batch_size)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(preset.warmup_ratio * steps), steps)
+    scaler = torch.amp.GradScaler(enabled=device.type == "cuda")
+    rng = np.random.default_rng(seed)
+    result = FinetuneResult(best_epoch=-1, best_scores={})
+    best_state, best_f1, best_loss, stale, start_epoch = None, -1.0, float("inf"), 0, 0
+    if checkpoint is not None and checkpoint.is_file():
+        state = torch.load(checkpoint, weights_only=True, map_location=device)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        best_state = state["best_model"]
+        start_epoch, best_f1, best_loss, stale = state["epoch"] + 1, state["best_f1"], state["best_loss"], state["stale"]
+        result = FinetuneResult(state["best_epoch"], {}, [])
+        rng = np.random.default_rng(seed + start_epoch)
+        log(f"  resumed from {checkpoint} at epoch {start_epoch}")
+    for epoch in range(start_epoch, preset.epochs):
+        model.train()
+        started, losses = time.time(), []
+        for input_ids, mask, labels in iterate(train_data, preset.batch_size, pad_id, rng):
+            with torch.autocast(device.type, dtype=torch.float16, enabled=device.type == "cuda"):
+                logits = model(input_ids.to(device), mask.to(device))
+            loss = loss_fn(logits, {k: v.to(device) for k, v in labels.items()})
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), preset.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            scheduler.step()
+            losses.append(loss.item())
+        val_loss = _validation_loss(model, loss_fn, val_masked, pad_id, device)
+        scores = task_scores(val.labels, predict_encoded(model, val, pad_id, device))
+        mean_f1 = mean_weighted_f1(scores)
+        result.history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
+                               "val_mean_weighted_f1": mean_f1, "seconds": time.time() - started})
+        log(f"  epoch {epoch}: train loss {np.mean(losses):.3f}  val loss {val_loss:.3f}  "
+            f"val mean F1 {mean_f1:.4f}  ({time.time() - started:.0f}s)")
+        if mean_f1 > best_f1:
+            best_f1, best_state = mean_f1, copy.deepcopy(model.state_dict())
+            result.best_epoch, result.best_scores = epoch, scores
+        stale = 0 if val_loss < best_loss else stale + 1
+        best_loss = min(best_loss, val_loss)
+        if checkpoint is not None:
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(), "best_model": best_state, "epoch": epoch,
+                        "best_f1": best_f1, "best_loss": best_loss, "stale": stale,
+                        "best_epoch": result.best_epoch}, checkpoint)
+        if stale >= preset.patience:
+            log(f"  early stop: validation loss has not improved for {stale} epochs")
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return result
