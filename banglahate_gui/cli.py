@@ -99,7 +99,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(json.dumps(explanation.to_dict(), ensure_ascii=False))
     else:
         color = sys.stdout.isatty() and not args.no_color
-        print("\n\n".join(format_terminal(explanation, t.task, color=color) for t in explanation.tasks))
+        print("\n\n".join(format_terminal(explanation, name, color=color) for name in explanation.tasks))
     return 0
 
 

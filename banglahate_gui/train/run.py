@@ -31,19 +31,30 @@ def split_labels(frame) -> dict[str, np.ndarray]:
 
 
 def _build_encoder(name: str, spec: EncoderPreset, preset: Preset, pretrain_texts: list[str], seed: int,
-                   device: torch.device, log: Callable[[str], None]) -> tuple[MultiTaskEncoder, object, dict]:
-    """A pretrained encoder, or a from-scratch one: tokenizer trained on the texts, then masked-LM pre-training."""
+                   device: torch.device, work: Path, log: Callable[[str], None]) -> tuple[MultiTaskEncoder, object, dict]:
+    """A pretrained encoder, or a from-scratch one: tokenizer trained on the texts, then masked-LM pre-training.
+
+    The trained tokenizer is kept in `work`; when a fine-tuning checkpoint already exists there the run is being
+    resumed, so the saved tokenizer is reused and pre-training is skipped (the checkpoint holds the weights).
+    """
     if spec.pretrained is not None:
         log(f"[{name}] loading pretrained {spec.pretrained}")
         return MultiTaskEncoder.from_pretrained(spec.pretrained), AutoTokenizer.from_pretrained(spec.pretrained), {}
     started = time.time()
-    train_tok = train_unigram_tokenizer if spec.family == "xlm-roberta" else train_wordpiece_tokenizer
-    tokenizer = train_tok(pretrain_texts, spec.vocab_size)
-    log(f"[{name}] {spec.family} tokenizer: {len(tokenizer)} pieces ({time.time() - started:.0f}s)")
+    tokenizer_dir = work / "tokenizers" / name
+    resuming = (work / "checkpoints" / f"{name}.pt").is_file() and tokenizer_dir.is_dir()
+    if resuming:
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+        log(f"[{name}] resuming with the tokenizer saved in {tokenizer_dir}")
+    else:
+        train_tok = train_unigram_tokenizer if spec.family == "xlm-roberta" else train_wordpiece_tokenizer
+        tokenizer = train_tok(pretrain_texts, spec.vocab_size)
+        tokenizer.save_pretrained(tokenizer_dir)
+        log(f"[{name}] {spec.family} tokenizer: {len(tokenizer)} pieces ({time.time() - started:.0f}s)")
     torch.manual_seed(seed)
     model = MultiTaskEncoder.from_config(spec.build_config(tokenizer))
     info = {"tokenizer_seconds": round(time.time() - started, 1), "mlm_loss": []}
-    if preset.mlm_epochs > 0:
+    if preset.mlm_epochs > 0 and not resuming:
         started = time.time()
         data = encode(tokenizer, pretrain_texts, preset.max_length)
         info["mlm_loss"] = pretrain_mlm(model.encoder, tokenizer, data, preset.mlm_epochs, preset.mlm_lr,
@@ -77,7 +88,7 @@ def train_bundle(preset_name: str, data_dir: Path, out_dir: Path, *, work_dir: P
     encoders, val_proba, report = {}, {}, {}
     for name, spec in (("xlmr", preset.xlmr), ("muril", preset.muril)):
         branch_started = time.time()
-        model, tokenizer, info = _build_encoder(name, spec, preset, pretrain_texts, seed, dev, log)
+        model, tokenizer, info = _build_encoder(name, spec, preset, pretrain_texts, seed, dev, work, log)
         pad_id = tokenizer.pad_token_id
         train = encode(tokenizer, train_df["text"].tolist(), preset.max_length, split_labels(train_df))
         val = encode(tokenizer, val_df["text"].tolist(), preset.max_length, val_labels)

@@ -1,0 +1,72 @@
+"""The item's text: OCR engine choice, what the confidence gate decided, the editable text, Re-analyze."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from banglahate_gui.app.settings import ENGINES
+
+ENGINE_NAMES = {"easyocr": "EasyOCR", "tesseract": "Tesseract"}
+
+
+def gate_summary(ocr) -> str:
+    """One rich-text paragraph: engine kept, every reading's confidence, and the gate's reason."""
+    kept = ENGINE_NAMES.get(ocr.engine, ocr.engine)
+    readings = " · ".join(
+        f"{ENGINE_NAMES.get(r.engine, r.engine)} {r.confidence:.2f}" for r in ocr.readings
+    )
+    return (
+        f"Text read by <b>{html.escape(kept)}</b> (confidence {ocr.confidence:.2f}). "
+        f"Readings: {html.escape(readings) or '—'}.<br>"
+        f"Gate at {ocr.threshold:.2f}: {html.escape(ocr.gate_reason)}"
+    )
+
+
+class OcrPanel(QWidget):
+    """`reanalyze_requested(text)` re-classifies the edited text; `engine_changed(engine)` re-reads the image."""
+
+    reanalyze_requested = Signal(str)
+    engine_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("OCR engine"))
+        self.engine = QComboBox()
+        for key, label in ENGINES.items():
+            self.engine.addItem(label, key)
+        self.engine.setToolTip("Auto: EasyOCR first, Tesseract when EasyOCR's confidence is below the gate")
+        self.engine.activated.connect(lambda _i: self.engine_changed.emit(self.engine.currentData()))
+        row.addWidget(self.engine)
+        row.addStretch(1)
+        self.reanalyze = QPushButton("Re-analyze")
+        self.reanalyze.setToolTip("Classify the text as edited (Ctrl+Enter)")
+        self.reanalyze.setShortcut("Ctrl+Return")
+        self.reanalyze.clicked.connect(lambda: self.reanalyze_requested.emit(self.text.toPlainText()))
+        row.addWidget(self.reanalyze)
+        layout.addLayout(row)
+        self.gate = QLabel()
+        self.gate.setWordWrap(True)
+        layout.addWidget(self.gate)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText("OCR text appears here; correct it and press Re-analyze")
+        font = self.text.font()
+        font.setPointSize(font.pointSize() + 3)
+        self.text.setFont(font)
+        layout.addWidget(self.text, 1)
+
+    def show_item(self, text: str, ocr=None, engine: str = "", is_image: bool = True) -> None:
+        self.text.setPlainText(text)
+        self.engine.setCurrentIndex(max(0, self.engine.findData(engine)))
+        self.engine.setEnabled(is_image)
+        if ocr is not None:
+            self.gate.setText(gate_summary(ocr))
+        elif is_image:
+            self.gate.setText("Not read yet.")
+        else:
+            self.gate.setText("Pasted text: classified as is, no OCR.")

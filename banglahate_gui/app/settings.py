@@ -1,0 +1,158 @@
+"""User settings (persisted with QSettings) and the dialog that edits them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+DEVICES = ("auto", "cpu", "cuda")
+ENGINES = {"": "Auto (0.60 gate)", "easyocr": "EasyOCR", "tesseract": "Tesseract"}
+"""Engine choice -> label; "" lets the confidence gate choose."""
+
+
+def default_log_path() -> str:
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return str(Path(base or Path.home() / ".banglahate") / "review_log.sqlite3")
+
+
+@dataclass
+class AppSettings:
+    bundle: str = ""  # "" = the shipped default bundle
+    device: str = "auto"
+    ocr_threshold: float = 0.60
+    force_engine: str = ""  # "", "easyocr" or "tesseract"
+    lime_samples: int = 500
+    auto_explain: bool = False
+    review_log: str = ""  # "" = default_log_path()
+
+    @property
+    def review_log_path(self) -> str:
+        return self.review_log or default_log_path()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def load(cls, store: QSettings) -> "AppSettings":
+        values = {}
+        for f in fields(cls):
+            default = f.default
+            raw = store.value(f.name, default)
+            if isinstance(default, bool):
+                values[f.name] = raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+            else:
+                try:
+                    values[f.name] = type(default)(raw)
+                except (TypeError, ValueError):
+                    values[f.name] = default
+        if values["device"] not in DEVICES:
+            values["device"] = "auto"
+        if values["force_engine"] not in ENGINES:
+            values["force_engine"] = ""
+        return cls(**values)
+
+    def save(self, store: QSettings) -> None:
+        for key, value in self.to_dict().items():
+            store.setValue(key, value)
+        store.sync()
+
+
+def _path_row(edit: QLineEdit, pick) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(edit, 1)
+    browse = QPushButton("Browse…")
+    browse.clicked.connect(pick)
+    layout.addWidget(browse)
+    return row
+
+
+class SettingsDialog(QDialog):
+    """Edit a copy of the settings; `values()` returns it after Accept."""
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(620)
+        form = QFormLayout(self)
+
+        self.bundle = QLineEdit(settings.bundle)
+        self.bundle.setPlaceholderText("shipped model (resources/models/banglahatenet-mini)")
+        form.addRow("Model bundle folder", _path_row(self.bundle, self._pick_bundle))
+
+        self.device = QComboBox()
+        self.device.addItems(DEVICES)
+        self.device.setCurrentText(settings.device)
+        form.addRow("Device", self.device)
+
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setValue(settings.ocr_threshold)
+        self.threshold.setToolTip("EasyOCR readings below this confidence are re-read with Tesseract")
+        form.addRow("OCR confidence gate", self.threshold)
+
+        self.engine = QComboBox()
+        for key, label in ENGINES.items():
+            self.engine.addItem(label, key)
+        self.engine.setCurrentIndex(list(ENGINES).index(settings.force_engine))
+        form.addRow("OCR engine", self.engine)
+
+        self.samples = QSpinBox()
+        self.samples.setRange(50, 10000)
+        self.samples.setSingleStep(100)
+        self.samples.setValue(settings.lime_samples)
+        form.addRow("LIME samples", self.samples)
+
+        self.auto_explain = QCheckBox("Explain every analysed item automatically")
+        self.auto_explain.setChecked(settings.auto_explain)
+        form.addRow("Explanations", self.auto_explain)
+
+        self.log = QLineEdit(settings.review_log)
+        self.log.setPlaceholderText(default_log_path())
+        form.addRow("Review log file", _path_row(self.log, self._pick_log))
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _pick_bundle(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Model bundle folder", self.bundle.text())
+        if folder:
+            self.bundle.setText(folder)
+
+    def _pick_log(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Review log file", self.log.text() or default_log_path(), "SQLite (*.sqlite3 *.db)"
+        )
+        if path:
+            self.log.setText(path)
+
+    def values(self) -> AppSettings:
+        return AppSettings(
+            bundle=self.bundle.text().strip(),
+            device=self.device.currentText(),
+            ocr_threshold=round(self.threshold.value(), 2),
+            force_engine=self.engine.currentData(),
+            lime_samples=self.samples.value(),
+            auto_explain=self.auto_explain.isChecked(),
+            review_log=self.log.text().strip(),
+        )

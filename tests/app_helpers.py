@@ -1,0 +1,106 @@
+"""Helpers for the GUI tests, and the in-process driver the kill test runs as a subprocess.
+
+As a script: ``python tests/app_helpers.py BUNDLE FOLDER LOG KEYS`` opens the real window on
+FOLDER with the Moderator on BUNDLE and the review log LOG, presses KEYS (e.g. "ARE") on the queue
+with QTest once every file is hashed, prints ``DECIDED n`` after each committed decision, then
+keeps running until it is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/noto/NotoSansBengali-Regular.ttf",
+    "/usr/share/fonts/truetype/lohit-bengali/Lohit-Bengali.ttf",
+    "/usr/share/fonts/truetype/fonts-beng-extra/MitraMono.ttf",
+)
+MEME_TEXTS = (
+    "তুই একটা বাজে লোক",
+    "আজকের খেলা দারুণ হয়েছে",
+    "এই নেতারা সব চোর",
+    "মেয়েরা কিছুই পারে না",
+    "সবাইকে ঈদের শুভেচ্ছা",
+    "তোদের মতো লোকদের দেশ থেকে বের করে দেওয়া উচিত",
+)
+COLOURS = ("#fff3c4", "#d6eaf8", "#fadbd8", "#e8f8f5", "#f5eef8", "#fdebd0")
+
+
+def bengali_font(size: int) -> ImageFont.FreeTypeFont:
+    for path in FONT_CANDIDATES:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    raise FileNotFoundError("no Bengali font installed (apt install fonts-noto-core or fonts-beng)")
+
+
+def make_meme(path: Path, text: str, index: int = 0, size: tuple[int, int] = (800, 400)) -> Path:
+    """A meme-like image: coloured panel, a simple 'picture' block, the caption in Bengali."""
+    image = Image.new("RGB", size, COLOURS[index % len(COLOURS)])
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    draw.rectangle((w // 3, 20, 2 * w // 3, h // 2), fill="#7f8c8d", outline="#2c3e50", width=3)
+    draw.ellipse((w // 2 - 30, 40, w // 2 + 30, 100), fill="#f0c27b")
+    # Caption texts, size and layout are ones Tesseract (ben) reads back reliably.
+    font = bengali_font(36)
+    box = draw.textbbox((0, 0), text, font=font)
+    draw.text(((w - (box[2] - box[0])) // 2, h // 2 + 60), text, fill="black", font=font)
+    image.save(path)
+    return path
+
+
+def make_folder(folder: Path, n: int = 5) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [make_meme(folder / f"meme_{i}.png", MEME_TEXTS[i % len(MEME_TEXTS)], i) for i in range(n)]
+
+
+def main(bundle: str, folder: str, log: str, keys: str) -> int:
+    from PySide6.QtCore import QSettings, Qt, QTimer
+    from PySide6.QtTest import QTest
+
+    from banglahate_gui.app.main import create_app
+    from banglahate_gui.app.main_window import MainWindow
+    from banglahate_gui.pipeline import Moderator
+
+    app = create_app()
+    store = QSettings(str(Path(log).with_suffix(".ini")), QSettings.Format.IniFormat)
+    window = MainWindow(store, lambda s: Moderator.load(bundle, device="cpu"),
+                        overrides={"review_log": log, "force_engine": "tesseract"})
+    window.show()
+    decided = 0
+
+    def on_decision(entry) -> None:
+        nonlocal decided
+        decided += 1
+        print(f"DECIDED {decided} {entry.decision}", flush=True)
+
+    window.decision_recorded.connect(on_decision)
+    window.open_folder(folder)
+    pending = list(keys)
+
+    def press() -> None:
+        waiting = window.moderator is None or any(
+            item.sha256 is None or item.status in ("pending", "analysing") for item in window.triage.items.values()
+        )
+        if waiting:
+            QTimer.singleShot(50, press)
+            return
+        if pending:
+            if len(pending) == len(keys):
+                window.triage.list.setCurrentRow(0)  # start at the top, as a moderator would
+            QTest.keyClick(window.triage.list, getattr(Qt.Key, f"Key_{pending.pop(0)}"))
+            QTimer.singleShot(20, press)
+        else:
+            print("DONE", flush=True)
+
+    QTimer.singleShot(0, press)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(*sys.argv[1:5]))

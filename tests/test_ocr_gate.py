@@ -1,0 +1,156 @@
+"""The OCR gate with the real engines: Bangla memes go to Tesseract, English ones stay with EasyOCR."""
+
+import json
+
+import pytest
+from PIL import Image
+
+from banglahate_gui.data.synth_memes import bengali_fonts, latin_fonts, render_meme
+from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.ocr import OcrConfig, OcrReader
+from banglahate_gui.ocr.config import EASYOCR_DIR_ENV
+from banglahate_gui.ocr.metrics import cer, wer
+from banglahate_gui.ocr.tesseract_engine import TesseractEngine
+
+BANGLA = "তুই একটা বাজে লোক\nতোর মুখ দেখতে চাই না"
+ENGLISH = "When the exam is tomorrow\nand you have not opened the book"
+SIZE = (480, 320)
+
+
+def _font(name: str, fonts: tuple[str, ...]) -> str:
+    return next(f for f in fonts if name in f)
+
+
+@pytest.fixture(scope="module")
+def reader() -> OcrReader:
+    reader = OcrReader(OcrConfig())
+    if reader.easyocr.missing_files():
+        pytest.skip(f"EasyOCR weights not installed in {reader.easyocr.model_dir}")
+    return reader
+
+
+@pytest.fixture(scope="module")
+def bangla_meme() -> Image.Image:
+    return render_meme(BANGLA, seed=1, font=_font("NotoSansBengali-Bold", bengali_fonts()), size=SIZE)
+
+
+@pytest.fixture(scope="module")
+def english_meme() -> Image.Image:
+    return render_meme(ENGLISH, seed=2, font=latin_fonts()[0], size=SIZE)
+
+
+@pytest.fixture(scope="module")
+def bangla_result(reader, bangla_meme):
+    stages = []
+    result = reader.read(bangla_meme, progress=stages.append)
+    return result, stages
+
+
+def test_bangla_meme_routes_to_tesseract(bangla_result):
+    result, stages = bangla_result
+    easy, tess = result.readings
+    assert (easy.engine, tess.engine) == ("easyocr", "tesseract")
+    assert easy.confidence < 0.60 < tess.confidence
+    assert result.engine == "tesseract" and result.text == tess.text
+    assert result.confidence == tess.confidence
+    assert f"{easy.confidence:.2f} < 0.60" in result.gate_reason
+    assert f"Tesseract ({tess.confidence:.2f})" in result.gate_reason
+    assert result.gate_reason.endswith("Tesseract wins")
+    assert cer(BANGLA, result.text) < 0.10
+    assert stages == ["loading", "easyocr", "tesseract", "done"]
+
+
+def test_result_is_json_and_boxes_lie_in_the_image(bangla_result):
+    result, _ = bangla_result
+    data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    assert data["engine"] == "tesseract" and data["threshold"] == 0.60
+    assert data["image_size"] == list(SIZE)
+    assert {"load", "easyocr", "tesseract", "total"} <= set(data["timings"])
+    width, height = SIZE
+    assert result.boxes
+    for box in result.boxes:
+        left, top, right, bottom = box.bbox
+        assert 0 <= left < right <= width and 0 <= top < bottom <= height
+        assert 0.0 <= box.confidence <= 1.0
+    # reading order: the first line's boxes sit above the second line's
+    first_line = result.text.split("\n")[0]
+    assert "তুই" in first_line and "দেখতে" not in first_line
+
+
+def test_english_meme_keeps_easyocr(reader, english_meme):
+    result = reader.read(english_meme)
+    assert result.engine == "easyocr"
+    assert [r.engine for r in result.readings] == ["easyocr"]
+    assert result.confidence >= 0.60
+    assert "kept EasyOCR" in result.gate_reason
+    assert cer(ENGLISH, result.text) < 0.10
+    assert wer(ENGLISH, result.text) < 0.25
+    lines = result.text.split("\n")
+    assert lines[0].startswith("When") and lines[-1].endswith("book")
+
+
+def test_forced_engines(reader, english_meme, bangla_meme):
+    forced = reader.read(english_meme, engine="tesseract")
+    assert forced.engine == "tesseract" and len(forced.readings) == 1
+    assert forced.gate_reason == "engine forced: Tesseract"
+    assert cer(ENGLISH, forced.text) < 0.15
+    easy = reader.read(bangla_meme, engine="easyocr")
+    assert easy.engine == "easyocr" and easy.confidence < 0.60
+    with pytest.raises(ValueError):
+        reader.read(bangla_meme, engine="paddle")
+
+
+def test_threshold_zero_keeps_easyocr(reader, bangla_meme):
+    loose = OcrReader(OcrConfig(threshold=0.0))  # shares the cached easyocr.Reader
+    result = loose.read(bangla_meme)
+    assert result.engine == "easyocr" and len(result.readings) == 1
+    assert ">= 0.00: kept EasyOCR" in result.gate_reason
+
+
+def test_blank_image_runs_both_and_says_so(reader):
+    result = reader.read(Image.new("RGB", (200, 120), (255, 255, 255)))
+    assert result.text == "" and result.confidence == 0.0
+    assert result.gate_reason == "EasyOCR found no text: ran Tesseract, which found no text either"
+    assert [r.engine for r in result.readings] == ["easyocr", "tesseract"]
+
+
+def test_missing_easyocr_weights(tmp_path, bangla_meme):
+    nowhere = tmp_path / "no-weights"
+    reader = OcrReader(OcrConfig(easyocr_model_dir=str(nowhere)))
+    with pytest.raises(OcrUnavailableError) as exc:
+        reader.read(bangla_meme, engine="easyocr")
+    message = str(exc.value)
+    assert str(nowhere) in message and "craft_mlt_25k.pth" in message and "english_g2.pth" in message
+    assert not nowhere.exists(), "checking must not create the folder"
+    info = reader.available_engines()
+    assert info["easyocr"]["available"] is False
+    assert info["easyocr"]["missing_files"] == ["craft_mlt_25k.pth", "english_g2.pth"]
+    # the gate still reads with Tesseract and says why
+    result = reader.read(bangla_meme)
+    assert result.engine == "tesseract" and result.gate_reason.startswith("EasyOCR unavailable (")
+    assert cer(BANGLA, result.text) < 0.10
+
+
+def test_easyocr_dir_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(EASYOCR_DIR_ENV, str(tmp_path))
+    assert OcrConfig().resolved_easyocr_dir() == str(tmp_path)
+    assert OcrConfig(easyocr_model_dir="/explicit").resolved_easyocr_dir() == "/explicit"
+
+
+def test_available_engines(reader):
+    info = reader.available_engines()
+    assert info["easyocr"]["available"] and info["easyocr"]["missing_files"] == []
+    assert info["tesseract"]["available"]
+    assert {"ben", "eng"} <= set(info["tesseract"]["languages"])
+    json.dumps(info)
+
+
+def test_missing_tesseract_language_names_the_package():
+    with pytest.raises(OcrUnavailableError, match="tesseract-ocr-xyz"):
+        TesseractEngine(lang="ben+xyz").check()
+
+
+@pytest.mark.parametrize("bad", [{"threshold": 1.5}, {"preprocess": "sharpen"}])
+def test_config_validation(bad):
+    with pytest.raises(ValueError):
+        OcrConfig(**bad)

@@ -1,0 +1,141 @@
+"""load_image: every bad input gets its typed, one-line error; good inputs come back upright RGB."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from banglahate_gui.errors import (
+    EmptyImageError,
+    ImageError,
+    ImageTooLargeError,
+    NotAnImageError,
+    TruncatedImageError,
+)
+from banglahate_gui.ocr import load_image
+from banglahate_gui.ocr.image import ImageNotFoundError
+
+
+def _png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _noise(size=(64, 48)) -> Image.Image:
+    return Image.effect_noise(size, 64).convert("RGB")
+
+
+def _huge_png_header(width: int, height: int) -> bytes:
+    """A PNG that declares width x height but carries no pixel data (a few dozen bytes)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+def _one_line(exc: pytest.ExceptionInfo) -> str:
+    message = str(exc.value)
+    assert "\n" not in message
+    return message
+
+
+def test_zero_byte_file(tmp_path):
+    path = tmp_path / "empty.png"
+    path.write_bytes(b"")
+    with pytest.raises(EmptyImageError) as exc:
+        load_image(path)
+    assert "empty.png" in _one_line(exc)
+
+
+def test_zero_bytes_pasted():
+    with pytest.raises(EmptyImageError):
+        load_image(b"")
+
+
+def test_text_file_is_not_an_image(tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_text("this is not a picture\n", encoding="utf-8")
+    with pytest.raises(NotAnImageError) as exc:
+        load_image(path)
+    assert "notes.png" in _one_line(exc)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_truncated_file(tmp_path, fmt):
+    buffer = io.BytesIO()
+    _noise((256, 256)).save(buffer, fmt)
+    data = buffer.getvalue()
+    path = tmp_path / f"cut.{fmt.lower()}"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(TruncatedImageError) as exc:
+        load_image(path)
+    assert f"cut.{fmt.lower()}" in _one_line(exc)
+
+
+@pytest.mark.parametrize("side", [20_000, 8_000])  # 400 MP trips Pillow's bomb guard; 64 MP only our limit
+def test_huge_dimensions_rejected_from_header(tmp_path, side):
+    path = tmp_path / "huge.png"
+    path.write_bytes(_huge_png_header(side, side))
+    assert path.stat().st_size < 100
+    with pytest.raises(ImageTooLargeError) as exc:
+        load_image(path, max_pixels=50_000_000)
+    assert "huge.png" in _one_line(exc)
+
+
+def test_max_pixels_is_configurable():
+    with pytest.raises(ImageTooLargeError):
+        load_image(_noise((100, 100)), max_pixels=9_999)
+    assert load_image(_noise((100, 100)), max_pixels=10_000).size == (100, 100)
+
+
+def test_max_bytes(tmp_path):
+    path = tmp_path / "big.png"
+    path.write_bytes(_png_bytes(_noise((64, 64))))
+    with pytest.raises(ImageTooLargeError):
+        load_image(path, max_bytes=100)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(ImageNotFoundError) as exc:
+        load_image(tmp_path / "nope.jpg")
+    assert "nope.jpg" in _one_line(exc)
+    assert isinstance(exc.value, (ImageError, FileNotFoundError))
+    with pytest.raises(NotAnImageError):
+        load_image(tmp_path)
+
+
+def test_animated_gif_gives_first_frame(tmp_path):
+    frames = [Image.new("RGB", (32, 32), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    with Image.open(path) as check:
+        assert check.n_frames == 2
+    image = load_image(path)
+    assert image.mode == "RGB"
+    red, green, blue = image.getpixel((16, 16))
+    assert red > 200 and blue < 50
+
+
+def test_exif_orientation_applied(tmp_path):
+    image = Image.new("RGB", (40, 20), (255, 255, 255))
+    image.paste((0, 0, 0), (0, 0, 10, 20))  # black band on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    path = tmp_path / "rotated.jpg"
+    image.save(path, "JPEG", exif=exif, quality=95)
+    upright = load_image(path)
+    assert upright.size == (20, 40)
+    assert sum(upright.getpixel((10, 2))) < 150  # the left band is now on top
+    assert sum(upright.getpixel((10, 37))) > 600
+
+
+def test_bytes_pil_and_transparency():
+    rgba = Image.new("RGBA", (8, 8), (0, 0, 0, 0))
+    loaded = load_image(_png_bytes(rgba))
+    assert loaded.mode == "RGB" and loaded.getpixel((0, 0)) == (255, 255, 255)
+    assert load_image(Image.new("L", (5, 7))).size == (5, 7)
+    with pytest.raises(TypeError):
+        load_image(12345)
