@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything on a fresh Debian/Ubuntu machine: system packages, a venv (.venv or $VENV), the project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+# Tesseract with Bengali + English data, Bengali fonts (test images are rendered), Qt's runtime libraries.
+$SUDO apt-get install -y -qq --no-install-recommends \
+    python3-venv tesseract-ocr tesseract-ocr-ben tesseract-ocr-eng fonts-beng fonts-noto-core fonts-dejavu-core \
+    fontconfig libgl1 libglib2.0-0 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 >/dev/null
+
+VENV=${VENV:-.venv}
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+# EasyOCR needs torchvision; this pair is on the local disk (the CPU torch 2.13.0 file has no matching torchvision).
+"$VENV/bin/python" -m pip install -q torch==2.14.1 torchvision==0.29.1
+"$VENV/bin/python" -m pip install -q -e ".[gui,train,test]"
+echo "installed into $VENV"
