@@ -75,17 +75,19 @@ def _human_analysis(d: dict) -> str:
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
-    from banglahate_gui.ocr import OcrReader
+    from banglahate_gui.ocr import OcrReader, expand_folders
 
     reader = OcrReader(_ocr_config(args))
-    return _for_each(args.images, "OCR", lambda p: reader.read(Path(p), engine=_engine(args)), args.json, _human_ocr)
+    return _for_each(expand_folders(args.images), "OCR", lambda p: reader.read(Path(p), engine=_engine(args)), args.json, _human_ocr)
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
+    from banglahate_gui.ocr import expand_folders
+
     moderator = _load(args)
     if args.text:
         return _for_each(args.text, "classify", moderator.analyze_text, args.json, _human_analysis)
-    return _for_each(args.images, "classify", lambda p: moderator.analyze_image(Path(p), _engine(args)),
+    return _for_each(expand_folders(args.images), "classify", lambda p: moderator.analyze_image(Path(p), _engine(args)),
                      args.json, _human_analysis)
 
 
@@ -166,14 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="one JSON object per input line")
 
     p = sub.add_parser("ocr", help="read the text in images")
-    p.add_argument("images", nargs="+")
+    p.add_argument("images", nargs="+", help="image files or folders of images")
     ocr_opts(p), json_opt(p)
     p.set_defaults(func=cmd_ocr)
 
     p = sub.add_parser("classify", help="classify texts or the text in images")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", action="append", help="text to classify (repeatable)")
-    src.add_argument("images", nargs="*", default=[])
+    src.add_argument("images", nargs="*", default=[], help="image files or folders of images")
     model_opts(p), ocr_opts(p), json_opt(p)
     p.set_defaults(func=cmd_classify)
 

@@ -31,6 +31,7 @@ class Analysis:
     normalized_text: str
     truncated: bool
     prediction: Prediction
+    bundle_id: str
     ocr: OcrResult | None = None
 
     def to_dict(self) -> dict:
@@ -40,6 +41,7 @@ class Analysis:
             "normalized_text": self.normalized_text,
             "truncated": self.truncated,
             "prediction": self.prediction.to_dict(),
+            "bundle_id": self.bundle_id,
             "ocr": self.ocr.to_dict() if self.ocr else None,
         }
 
@@ -81,7 +83,7 @@ class Moderator:
             raise EmptyTextError(f"{source}: there is no text to classify; type or correct the text and analyze again")
         proba = self.classifier.predict_proba([normalized.text])
         prediction = predictions_from_proba([normalized.text], proba, self.classifier.tasks)[0]
-        return Analysis(source, text, normalized.text, normalized.truncated, prediction, ocr)
+        return Analysis(source, text, normalized.text, normalized.truncated, prediction, self.classifier.bundle_id, ocr)
 
     def analyze_image(self, image: ImageSource | str, engine: str | None = None,
                       progress: Callable[[str], None] | None = None) -> Analysis:

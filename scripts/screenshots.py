@@ -94,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="banglahate-shots-"))
     folder = work / "memes"
     folder.mkdir()
-    memes = [render_meme(folder / f"meme_{i}.png", *m) for i, m in enumerate(MEMES)]
-    single = render_meme(work / "screenshot_meme.png", "ওরা আমাদের দেশের শত্রু", "ওদের তাড়িয়ে দাও", "#fdebd0")
+    for i, m in enumerate(MEMES):
+        render_meme(folder / f"meme_{i}.png", *m)
+    (ROOT / "docs" / "examples").mkdir(parents=True, exist_ok=True)  # also the README's CLI example image
+    single = render_meme(ROOT / "docs" / "examples" / "meme.png", "ওরা আমাদের দেশের শত্রু", "ওদের তাড়িয়ে দাও", "#fdebd0")
     moderator = Moderator.load(bundle, device=args.device)
     store = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(store, lambda s: moderator,

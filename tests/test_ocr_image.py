@@ -14,7 +14,7 @@ from banglahate_gui.errors import (
     NotAnImageError,
     TruncatedImageError,
 )
-from banglahate_gui.ocr import load_image
+from banglahate_gui.ocr import expand_folders, load_image
 from banglahate_gui.ocr.image import ImageNotFoundError
 
 
@@ -139,3 +139,13 @@ def test_bytes_pil_and_transparency():
     assert load_image(Image.new("L", (5, 7))).size == (5, 7)
     with pytest.raises(TypeError):
         load_image(12345)
+
+
+def test_expand_folders_lists_images_of_a_folder_and_keeps_files_as_given(tmp_path):
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    for name in ("b.PNG", "a.jpg", "notes.txt"):
+        (folder / name).write_bytes(b"x")
+    (folder / "nested").mkdir()
+    loose = tmp_path / "loose.webp"
+    assert expand_folders([folder, loose]) == [folder / "a.jpg", folder / "b.PNG", loose]

@@ -34,9 +34,10 @@ from banglahate_gui.app.image_view import DROP_HINT, ImageView
 from banglahate_gui.app.ocr_panel import OcrPanel
 from banglahate_gui.app.result_panel import ResultPanel
 from banglahate_gui.app.settings import AppSettings, SettingsDialog
-from banglahate_gui.app.triage import QueueItem, TriageList, folder_images, make_thumbnail
+from banglahate_gui.app.triage import QueueItem, TriageList, make_thumbnail
 from banglahate_gui.app.workers import TaskContext, WorkerPool
 from banglahate_gui.errors import BundleError, EmptyTextError, ImageError, OcrUnavailableError
+from banglahate_gui.ocr import expand_folders
 from banglahate_gui.review_log import ReviewLog, export_csv, export_jsonl, sha256_bytes, sha256_file, sha256_text
 
 TITLE = "BanglaHate Moderator"
@@ -269,7 +270,7 @@ class MainWindow(QMainWindow):
     def open_paths(self, paths: list[Path]) -> None:
         files: list[Path] = []
         for path in paths:
-            files.extend(folder_images(path) if path.is_dir() else [path])
+            files.extend(expand_folders([path]))
         if not files:
             self.banner.show_message("No images found there (png, jpg, webp, bmp, gif, tiff).", "info")
             return

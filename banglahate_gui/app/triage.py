@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 THUMB = 72
 DECISION_STYLE = {  # decision -> (badge, background)
     "approve": ("✓ approved", "#e3f4e8"),
@@ -73,10 +72,6 @@ def make_thumbnail(source: Path | bytes, size: int = THUMB) -> QImage:
     if image.isNull():
         return image
     return image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-
-
-def folder_images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 class _Row(QListWidgetItem):

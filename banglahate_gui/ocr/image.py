@@ -18,10 +18,22 @@ from banglahate_gui.errors import (
 
 DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 
 
 class ImageNotFoundError(ImageError, FileNotFoundError):
     """The image path does not exist."""
+
+
+def expand_folders(paths: list[Path]) -> list[Path]:
+    """Paths as given, except that a folder becomes its image files (by suffix, sorted, not recursive)."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            out.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES))
+        else:
+            out.append(path)
+    return out
 
 
 def load_image(
