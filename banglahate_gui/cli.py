@@ -146,7 +146,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from banglahate_gui.train.evaluate import evaluate
 
-    report = evaluate(args.bundle, args.data_dir, args.out, device=args.device)
+    report = evaluate(args.bundle, args.data_dir, args.out, device=args.device, limit=args.limit)
     print(report.markdown())
     return 0
 
@@ -219,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bundle", type=Path, default=None)
     p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     p.add_argument("--out", type=Path, default=Path("runs/evaluation"))
+    p.add_argument("--limit", type=int, help="rows per source file: only for bundles trained with the same --limit")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.set_defaults(func=cmd_evaluate)
     return parser

@@ -83,6 +83,22 @@ def test_tiny_training_run_end_to_end(data_dir, tmp_path):
     preds = classifier.predict(["tui ekta kharap lok", "আজ আবহাওয়া ভালো"])
     assert len(preds) == 2 and all(0 <= p.hate_probability <= 1 for p in preds)
 
+    # Resuming reuses the saved tokenizers and checkpoints instead of training from scratch.
+    logs.clear()
+    train_bundle("tiny", data_dir, tmp_path / "again", work_dir=tmp_path / "work", limit=150, epochs=3,
+                 device="cpu", log=logs.append)
+    assert any("resuming with the tokenizer" in line for line in logs)
+
+    from banglahate_gui.train.evaluate import evaluate
+
+    report = evaluate(out, data_dir, tmp_path / "evaluation", device="cpu", limit=150)
+    assert set(report.scores) == {"TF-IDF char n-grams + LR", "XLM-R family alone", "MuRIL family alone",
+                                  "BanglaHateNet fused"}
+    markdown = (tmp_path / "evaluation" / "report.md").read_text()
+    assert "| BanglaHateNet fused |" in markdown and "Fused, severity, per class:" in markdown
+    assert all((tmp_path / "evaluation" / f).stat().st_size > 0 for f in report.figures)
+    assert len(report.figures) == 5
+
 
 def test_encode_truncates_to_max_length(tiny_bundle):
     from transformers import AutoTokenizer

@@ -49,6 +49,18 @@ class EvaluationReport:
                          + " | ".join(f"{scores[t]['macro_f1']:.3f}" for t in tasks) + " |")
         lines.append("| reference (paper, own test set) | " + " | ".join(f"{REFERENCE[t]:.3f}" for t in tasks)
                      + f" | {np.mean(list(REFERENCE.values())):.3f} |" + " – |" * len(tasks))
+        lines += ["", "Accuracy (rows with a known label):", "",
+                  "| model | " + " | ".join(f"{t} (n={next(iter(self.scores.values()))[t]['support']})"
+                                          for t in tasks) + " |", "|---" * (len(tasks) + 1) + "|"]
+        for model, scores in self.scores.items():
+            lines.append(f"| {model} | " + " | ".join(f"{scores[t]['accuracy']:.3f}" for t in tasks) + " |")
+        for t in tasks:
+            lines += ["", f"Fused, {t}, per class:", "", "| class | precision | recall | F1 | support |",
+                      "|---|---:|---:|---:|---:|"]
+            for label, m in self.per_class[t].items():
+                if isinstance(m, dict) and label not in ("macro avg", "weighted avg"):
+                    lines.append(f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1-score']:.3f} | "
+                                 f"{int(m['support'])} |")
         return "\n".join(lines) + "\n"
 
 
@@ -99,10 +111,15 @@ def _plot_fusion(validation: list[dict], test: list[dict], out: Path) -> str:
     return "fusion_curve.png"
 
 
-def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "auto") -> EvaluationReport:
+def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "auto",
+             limit: int | None = None) -> EvaluationReport:
+    """Score the bundle on the corpus's test split; write report.md, report.json and the figures to `out_dir`.
+
+    `limit` (rows per source file) must match the one the bundle was trained with, or the split differs.
+    """
     started = time.time()
     classifier = load_bundle(bundle or default_bundle_dir(), device)
-    corpus = build_corpus(data_dir)
+    corpus = build_corpus(data_dir, limit=limit)
     train, test = corpus.subset("train"), corpus.subset("test")
     texts, labels = test["text"].tolist(), split_labels(test)
     per_encoder = classifier.encoder_proba(texts)
