@@ -31,11 +31,11 @@ from lime.lime_text import LimeTextExplainer
 
 from banglahate_gui.explain import DEFAULT_NUM_SAMPLES, SharedScorer, explain, split_words
 from banglahate_gui.explain.words import word_tokens
-from banglahate_gui.model import BundleManifest, MultiTaskEncoder, load_bundle, save_bundle
+from banglahate_gui.model import load_bundle
 from banglahate_gui.resources import default_bundle_dir
 from banglahate_gui.text import normalize
 from banglahate_gui.train.presets import PRESETS
-from banglahate_gui.train.tokenizers import train_unigram_tokenizer, train_wordpiece_tokenizer
+from banglahate_gui.train.tiny import build_tiny_bundle
 
 BUILT_IN_TEXTS = [
     "লক্ষ টাকা ঘুষ দিয়ে অযোগ্য আর দায়িত্বহীন মানুষ গুলো সরকারি চাকরিতে কাজ করেন",
@@ -67,23 +67,6 @@ def read_texts(data_dir: Path, limit: int, seed: int) -> list[str]:
         return BUILT_IN_TEXTS[:limit]
     random.Random(seed).shuffle(pool)
     return pool[:limit]
-
-
-def build_standin(out_dir: Path, texts: list[str], preset_name: str) -> Path:
-    """A random-init bundle with the preset's architecture (timing stand-in for an untrained bundle)."""
-    preset = PRESETS[preset_name]
-    normalized = [normalize(t) for t in texts]
-    tokenizers = {
-        "xlmr": train_unigram_tokenizer(normalized, preset.xlmr.vocab_size),
-        "muril": train_wordpiece_tokenizer(normalized, preset.muril.vocab_size),
-    }
-    encoders = {
-        name: (MultiTaskEncoder.from_config(spec.build_config(tokenizers[name])), tokenizers[name])
-        for name, spec in (("xlmr", preset.xlmr), ("muril", preset.muril))
-    }
-    manifest = BundleManifest(name=f"standin-{preset_name}", max_length=preset.max_length,
-                              provenance={"preset": preset_name, "trained": False})
-    return save_bundle(out_dir, encoders, manifest)
 
 
 class Counting:
@@ -198,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if bundle is None:
             tokenizer_texts = read_texts(args.data_dir, 3000, seed=1) + texts
-            bundle = build_standin(Path(tmp) / "standin", tokenizer_texts, args.standin)
+            bundle = build_tiny_bundle(Path(tmp) / "standin", tokenizer_texts, preset_name=args.standin,
+                                       name=f"standin-{args.standin}")
             source = f"random-init stand-in, preset {args.standin}"
         else:
             source = str(bundle)

@@ -12,9 +12,13 @@ from banglahate_gui.train.presets import PRESETS
 from banglahate_gui.train.tokenizers import train_unigram_tokenizer, train_wordpiece_tokenizer
 
 
-def build_tiny_bundle(out_dir: str | Path, texts: list[str], seed: int = 0, fusion_weight: float = 0.5) -> Path:
-    """Train both tokenizers on `texts`, build the `tiny` preset's encoders (random weights) and save a bundle."""
-    preset = PRESETS["tiny"]
+def build_tiny_bundle(out_dir: str | Path, texts: list[str], seed: int = 0, fusion_weight: float = 0.5,
+                      preset_name: str = "tiny", name: str = "tiny-test") -> Path:
+    """Train both tokenizers on `texts`, build a preset's encoders (random weights) and save a bundle.
+
+    The `tiny` preset makes test fixtures; a larger preset gives a timing stand-in of that shape.
+    """
+    preset = PRESETS[preset_name]
     torch.manual_seed(seed)
     normalized = [normalize(t) for t in texts]
     tokenizers = {
@@ -25,6 +29,6 @@ def build_tiny_bundle(out_dir: str | Path, texts: list[str], seed: int = 0, fusi
         name: (MultiTaskEncoder.from_config(spec.build_config(tokenizers[name])), tokenizers[name])
         for name, spec in (("xlmr", preset.xlmr), ("muril", preset.muril))
     }
-    manifest = BundleManifest(name="tiny-test", fusion_weight=fusion_weight, max_length=preset.max_length,
-                              provenance={"preset": "tiny", "trained": False, "seed": seed})
+    manifest = BundleManifest(name=name, fusion_weight=fusion_weight, max_length=preset.max_length,
+                              provenance={"preset": preset_name, "trained": False, "seed": seed})
     return save_bundle(out_dir, encoders, manifest)
