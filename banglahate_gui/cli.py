@@ -30,7 +30,7 @@ def _progress(items: list, label: str) -> Iterable:
 def _ocr_config(args: argparse.Namespace):
     from banglahate_gui.ocr import OcrConfig
 
-    return OcrConfig(threshold=args.threshold)
+    return OcrConfig(threshold=args.threshold, recognizer_dir=getattr(args, "recognizer", None))
 
 
 def _engine(args: argparse.Namespace) -> str | None:
@@ -118,6 +118,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     for name in ("easyocr", "tesseract"):
         e = ocr[name]
         state = f"version {e.get('version')}" if e["available"] else f"UNAVAILABLE: {e.get('error')}"
+        if name == "easyocr":
+            state += f"; recognizer {e['recognizer']} ({e['recognizer_dir'] or e['model_dir']})"
         print(f"ocr {name}: {state}")
     print(f"ocr gate threshold: {ocr['threshold']}")
     return 0
@@ -163,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     def ocr_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--engine", default="auto", choices=ENGINE_CHOICES, help="auto = EasyOCR with Tesseract fallback")
         p.add_argument("--threshold", type=float, default=0.60, help="EasyOCR confidence below which Tesseract runs")
+        p.add_argument("--recognizer", help="EasyOCR recognizer folder (NAME.yaml/.py/.pth), or 'builtin' "
+                                            "(default: the shipped Bengali+Latin one)")
 
     def json_opt(p: argparse.ArgumentParser) -> None:
         p.add_argument("--json", action="store_true", help="one JSON object per input line")

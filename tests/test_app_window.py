@@ -243,7 +243,7 @@ def test_cancel_discards_a_running_analysis(qtbot, make_window):
 def test_settings_persist_in_qsettings(tmp_path):
     store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     chosen = AppSettings(bundle="/models/b", device="cpu", ocr_threshold=0.7, force_engine="tesseract",
-                         lime_samples=300, auto_explain=True, review_log=str(tmp_path / "r.sqlite3"))
+                         ocr_preprocess="upscale+otsu", ocr_recognizer="builtin", lime_samples=300, auto_explain=True, review_log=str(tmp_path / "r.sqlite3"))
     chosen.save(store)
     again = AppSettings.load(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     assert again == chosen

@@ -1,4 +1,9 @@
-"""The OCR gate with the real engines: Bangla memes go to Tesseract, English ones stay with EasyOCR."""
+"""The OCR gate with the real engines.
+
+The gate's contract is checked with EasyOCR's built-in Latin recognizer (Bangla memes then go to
+Tesseract, English ones stay with EasyOCR); the default reader, with the Bengali+Latin recognizer
+shipped in resources/ocr, reads Bangla memes with EasyOCR itself.
+"""
 
 import json
 
@@ -8,9 +13,10 @@ from PIL import Image
 from banglahate_gui.data.synth_memes import bengali_fonts, latin_fonts, render_meme
 from banglahate_gui.errors import OcrUnavailableError
 from banglahate_gui.ocr import OcrConfig, OcrReader
-from banglahate_gui.ocr.config import EASYOCR_DIR_ENV
+from banglahate_gui.ocr.config import BUILTIN_RECOGNIZER, EASYOCR_DIR_ENV, RECOGNIZER_DIR_ENV
 from banglahate_gui.ocr.metrics import cer, wer
 from banglahate_gui.ocr.tesseract_engine import TesseractEngine
+from banglahate_gui.resources import default_recognizer_dir
 
 BANGLA = "তুই একটা বাজে লোক\nতোর মুখ দেখতে চাই না"
 ENGLISH = "When the exam is tomorrow\nand you have not opened the book"
@@ -21,9 +27,12 @@ def _font(name: str, fonts: tuple[str, ...]) -> str:
     return next(f for f in fonts if name in f)
 
 
+LATIN_ONLY = OcrConfig(recognizer_dir=BUILTIN_RECOGNIZER)
+
+
 @pytest.fixture(scope="module")
 def reader() -> OcrReader:
-    reader = OcrReader(OcrConfig())
+    reader = OcrReader(LATIN_ONLY)
     if reader.easyocr.missing_files():
         pytest.skip(f"EasyOCR weights not installed in {reader.easyocr.model_dir}")
     return reader
@@ -101,7 +110,7 @@ def test_forced_engines(reader, english_meme, bangla_meme):
 
 
 def test_threshold_zero_keeps_easyocr(reader, bangla_meme):
-    loose = OcrReader(OcrConfig(threshold=0.0))  # shares the cached easyocr.Reader
+    loose = OcrReader(OcrConfig(threshold=0.0, recognizer_dir=BUILTIN_RECOGNIZER))  # shares the cached Reader
     result = loose.read(bangla_meme)
     assert result.engine == "easyocr" and len(result.readings) == 1
     assert ">= 0.00: kept EasyOCR" in result.gate_reason
@@ -116,7 +125,7 @@ def test_blank_image_runs_both_and_says_so(reader):
 
 def test_missing_easyocr_weights(tmp_path, bangla_meme):
     nowhere = tmp_path / "no-weights"
-    reader = OcrReader(OcrConfig(easyocr_model_dir=str(nowhere)))
+    reader = OcrReader(OcrConfig(easyocr_model_dir=str(nowhere), recognizer_dir=BUILTIN_RECOGNIZER))
     with pytest.raises(OcrUnavailableError) as exc:
         reader.read(bangla_meme, engine="easyocr")
     message = str(exc.value)
@@ -135,6 +144,29 @@ def test_easyocr_dir_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(EASYOCR_DIR_ENV, str(tmp_path))
     assert OcrConfig().resolved_easyocr_dir() == str(tmp_path)
     assert OcrConfig(easyocr_model_dir="/explicit").resolved_easyocr_dir() == "/explicit"
+
+
+def test_recognizer_choice(monkeypatch, tmp_path):
+    monkeypatch.delenv(RECOGNIZER_DIR_ENV, raising=False)
+    assert OcrConfig().resolved_recognizer_dir() == str(default_recognizer_dir())
+    assert OcrConfig(recognizer_dir=BUILTIN_RECOGNIZER).resolved_recognizer_dir() is None
+    monkeypatch.setenv(RECOGNIZER_DIR_ENV, str(tmp_path))
+    assert OcrConfig().resolved_recognizer_dir() == str(tmp_path)
+    monkeypatch.setenv(RECOGNIZER_DIR_ENV, BUILTIN_RECOGNIZER)
+    assert OcrConfig().resolved_recognizer_dir() is None
+
+
+def test_default_reader_reads_bangla_with_the_shipped_recognizer(bangla_meme, english_meme):
+    """The shipped Bengali+Latin recognizer: EasyOCR itself reads the Bangla meme; Latin stays usable."""
+    reader = OcrReader()
+    info = reader.available_engines()["easyocr"]
+    assert info["available"] and info["recognizer"] == "bn_latin_g2"
+    easy = reader.read(bangla_meme, engine="easyocr")
+    assert easy.readings[0].model == "bn_latin_g2"
+    assert cer(BANGLA, easy.text) < 0.10
+    gated = reader.read(bangla_meme)
+    assert cer(BANGLA, gated.text) < 0.10
+    assert cer(ENGLISH, reader.read(english_meme, engine="easyocr").text) < 0.15
 
 
 def test_available_engines(reader):

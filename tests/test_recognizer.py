@@ -1,0 +1,122 @@
+"""The Bengali+Latin recognizer: trains on rendered lines, saves in EasyOCR's custom-network format,
+loads through `easyocr.Reader` and the OCR engine (no mocks; a tiny network keeps it fast)."""
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from PIL import Image
+
+from banglahate_gui.data.synth_memes import bengali_fonts, latin_fonts
+from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.ocr import OcrConfig, OcrReader
+from banglahate_gui.resources import default_recognizer_dir
+from banglahate_gui.train.recognizer import (
+    CHARACTERS,
+    IMG_H,
+    RecognizerConfig,
+    Trainer,
+    clean_label,
+    render_line,
+    save_recognizer,
+)
+
+TINY = RecognizerConfig(output_channel=32, hidden_size=32, lr=1e-2)
+WORD = "ami"
+
+
+def _fonts() -> tuple[str, str]:
+    return next(f for f in bengali_fonts() if "NotoSansBengali-Bold" in f), latin_fonts()[0]
+
+
+@pytest.fixture(scope="module")
+def line() -> np.ndarray:
+    bengali, latin = _fonts()
+    return render_line(WORD, bengali, latin, random.Random(3))
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory, line) -> Path:
+    """A tiny network overfitted on one rendered line, saved as `tiny_rec`. EasyOCR pads a crop to a
+    multiple of its height by repeating the last column: the line is also shown padded."""
+    torch.set_num_threads(1)
+    trainer = Trainer(TINY)
+    padded = np.pad(line, ((0, 0), (0, line.shape[0])), mode="edge")
+    for step in range(300):
+        trainer.step([(line, WORD), (padded, WORD)])
+        if step % 10 == 9 and trainer.predict([line]) == [WORD]:
+            break
+    assert trainer.predict([line]) == [WORD]
+    out = tmp_path_factory.mktemp("recognizer")
+    save_recognizer(trainer.model, TINY, out, name="tiny_rec")
+    return out
+
+
+def test_clean_label():
+    assert clean_label("ক\u09cd\u200cষ  ok\n😀 ৳") == "ক\u09cdষ ok ৳"
+    assert clean_label("ড\u09bc") == "ড\u09bc"  # NFC keeps the nukta decomposed (composition exclusion)
+
+
+def test_training_steps_lower_the_loss():
+    torch.set_num_threads(1)
+    bengali, latin = _fonts()
+    rng = random.Random(0)
+    texts = ["আমি ভালো", "kemon acho", "তুমি bad", "৫০ টাকা"]
+    batch = [(render_line(t, bengali, latin, rng), t) for t in texts]
+    trainer = Trainer(TINY)
+    losses = [trainer.step(batch) for _ in range(12)]
+    assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3])
+
+
+def test_saved_network_reads_through_easyocr(tiny_dir, line):
+    import easyocr
+
+    state = torch.load(tiny_dir / "tiny_rec.pth", weights_only=True)
+    assert all(k.startswith("module.") and isinstance(v, torch.Tensor) for k, v in state.items())
+    spec = yaml.safe_load((tiny_dir / "tiny_rec.yaml").read_text(encoding="utf-8"))
+    assert spec["character_list"] == CHARACTERS and spec["imgH"] == IMG_H
+    reader = easyocr.Reader(["bn", "en"], gpu=False, recog_network="tiny_rec", user_network_directory=str(tiny_dir),
+                            model_storage_directory=str(tiny_dir), detector=False, download_enabled=False,
+                            verbose=False)
+    assert [text for _, text, _ in reader.recognize(line)] == [WORD]
+
+
+def test_engine_uses_the_custom_recognizer(tiny_dir, line):
+    reader = OcrReader(OcrConfig(recognizer_dir=str(tiny_dir)))
+    if reader.easyocr.missing_files():
+        pytest.skip(f"EasyOCR detector not installed in {reader.easyocr.model_dir}")
+    info = reader.available_engines()["easyocr"]
+    assert info["available"] and info["recognizer"] == "tiny_rec"
+    assert info["expected_files"] == ["craft_mlt_25k.pth", "tiny_rec.yaml", "tiny_rec.py", "tiny_rec.pth"]
+    result = reader.read(Image.fromarray(np.pad(line, 20, mode="edge"), "L").convert("RGB"), engine="easyocr")
+    assert result.readings[0].model == "tiny_rec"
+    assert result.to_dict()["readings"][0]["model"] == "tiny_rec"
+
+
+def test_pickled_objects_are_refused(tmp_path, tiny_dir):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for ext in (".yaml", ".py"):
+        (bad / f"tiny_rec{ext}").write_bytes((tiny_dir / f"tiny_rec{ext}").read_bytes())
+    torch.save({"module.x": torch.zeros(1), "payload": random.Random(0)}, bad / "tiny_rec.pth")
+    reader = OcrReader(OcrConfig(recognizer_dir=str(bad)))
+    if reader.easyocr.missing_files() != []:
+        pytest.skip("EasyOCR detector not installed")
+    with pytest.raises(OcrUnavailableError, match="plain state_dict"):
+        reader.easyocr.reader()
+
+
+def test_shipped_recognizer_is_small_and_tensors_only():
+    folder = default_recognizer_dir()
+    weights = sorted(folder.glob("*.pth"))
+    if not weights:
+        pytest.skip(f"no recognizer shipped in {folder}")
+    assert len(weights) == 1 and weights[0].stat().st_size <= 30 * 2**20
+    state = torch.load(weights[0], map_location="cpu", weights_only=True)
+    spec = yaml.safe_load(weights[0].with_suffix(".yaml").read_text(encoding="utf-8"))
+    assert state["module.Prediction.weight"].shape[0] == len(spec["character_list"]) + 1
+    assert weights[0].with_suffix(".py").is_file() and (folder / "RECOGNIZER_CARD.md").is_file()
+
