@@ -13,10 +13,11 @@ ENGINE_NAMES = {"easyocr": "EasyOCR", "tesseract": "Tesseract"}
 
 
 def gate_summary(ocr) -> str:
-    """One rich-text paragraph: engine kept, every reading's confidence, and the gate's reason."""
+    """One rich-text paragraph: engine kept, every reading's recognizer and confidence, the gate's reason."""
     kept = ENGINE_NAMES.get(ocr.engine, ocr.engine)
     readings = " · ".join(
-        f"{ENGINE_NAMES.get(r.engine, r.engine)} {r.confidence:.2f}" for r in ocr.readings
+        f"{ENGINE_NAMES.get(r.engine, r.engine)}{f' ({r.model})' if r.model else ''} {r.confidence:.2f}"
+        for r in ocr.readings
     )
     return (
         f"Text read by <b>{html.escape(kept)}</b> (confidence {ocr.confidence:.2f}). "
