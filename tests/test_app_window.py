@@ -72,7 +72,11 @@ def test_drop_image_fills_result_panel_and_ocr(qtbot, make_window, moderator, tm
     assert analysis.ocr is not None and analysis.ocr.text.strip()
     assert window.ocr_panel.text.toPlainText() == analysis.ocr.text
     assert html.escape(analysis.ocr.gate_reason) in window.ocr_panel.gate.text()
-    assert "Tesseract" in window.ocr_panel.gate.text() and "EasyOCR" in window.ocr_panel.gate.text()
+    gate = window.ocr_panel.gate.text()
+    names = {"easyocr": "EasyOCR", "tesseract": "Tesseract"}
+    assert f"read by <b>{names[analysis.ocr.engine]}</b>" in gate
+    for r in analysis.ocr.readings:  # every reading: engine, recognizer when known, confidence
+        assert f"{names[r.engine]}{f' ({r.model})' if r.model else ''} {r.confidence:.2f}" in gate
     assert window.image_view.image is not None and window.image_view.boxes == analysis.ocr.boxes
     for task, pred in analysis.prediction.tasks.items():
         shown = shown_probabilities(window, task)
