@@ -14,7 +14,7 @@ from PIL import Image
 
 from banglahate_gui import __version__
 from banglahate_gui.errors import EmptyTextError
-from banglahate_gui.model import FusedClassifier, Prediction, load_bundle, predictions_from_proba
+from banglahate_gui.model import FusedClassifier, Prediction, load_bundle
 from banglahate_gui.ocr import OcrConfig, OcrReader, OcrResult
 from banglahate_gui.resources import default_bundle_dir
 from banglahate_gui.text import normalize_with_info
@@ -81,8 +81,7 @@ class Moderator:
         normalized = normalize_with_info(text)
         if not normalized.text:
             raise EmptyTextError(f"{source}: there is no text to classify; type or correct the text and analyze again")
-        proba = self.classifier.predict_proba([normalized.text])
-        prediction = predictions_from_proba([normalized.text], proba, self.classifier.tasks)[0]
+        prediction = self.classifier.predict_normalized([normalized.text])[0]
         return Analysis(source, text, normalized.text, normalized.truncated, prediction, self.classifier.bundle_id, ocr)
 
     def analyze_image(self, image: ImageSource | str, engine: str | None = None,

@@ -130,7 +130,7 @@ def render_meme(
     fallback = latin_fonts()[0] if latin_fonts() else font_path
     width, height = size
     light = style == "plain"
-    canvas = _background(background, size, rng, light=light)
+    canvas = render_background(background, size, rng, light=light)
     draw = ImageDraw.Draw(canvas)
     fill, stroke = ((255, 255, 255), (0, 0, 0)) if style == "outline" else ((0, 0, 0), None)
     if style == "caption":  # all text in a white band above the picture
@@ -148,7 +148,7 @@ def render_meme(
         y = {"band": max(2, (region_h - block_h) // 2), "top": int(height * 0.03),
              "bottom": height - block_h - int(height * 0.04)}[where]
         for line in lines:
-            runs = _runs(line, fonts)
+            runs = font_runs(line, fonts)
             x = (width - sum(draw.textlength(run, font=f) for run, f in runs)) / 2
             for run, f in runs:
                 draw.text((x, y), run, font=f, fill=fill, stroke_width=stroke_w, stroke_fill=stroke)
@@ -186,11 +186,12 @@ def _pick_font(text: str, rng: random.Random) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    """A cached font at `size` px, shaped with raqm (HarfBuzz)."""
     return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
 
 
-def _runs(line: str, fonts: tuple[ImageFont.FreeTypeFont, ImageFont.FreeTypeFont]):
+def font_runs(line: str, fonts: tuple[ImageFont.FreeTypeFont, ImageFont.FreeTypeFont]):
     """Split `line` into (text, font) runs: Latin letters/digits and glyphs the primary font
     lacks go to the fallback (legacy Bengali fonts draw Latin poorly)."""
     primary, fallback = fonts
@@ -212,10 +213,10 @@ def _fit(paragraphs: list[str], font_path: str, fallback: str, size_px: int, max
     """Word-wrap each paragraph to `max_w`, shrinking the font until all lines fit `max_h`."""
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     while True:
-        fonts = (_font(font_path, size_px), _font(fallback, size_px))
+        fonts = (load_font(font_path, size_px), load_font(fallback, size_px))
 
         def width(s: str) -> float:
-            return sum(probe.textlength(run, font=f) for run, f in _runs(s, fonts))
+            return sum(probe.textlength(run, font=f) for run, f in font_runs(s, fonts))
 
         lines: list[str] = []
         for paragraph in paragraphs:
@@ -231,7 +232,8 @@ def _fit(paragraphs: list[str], font_path: str, fallback: str, size_px: int, max
         size_px = int(size_px * 0.9)
 
 
-def _background(kind: str, size: tuple[int, int], rng: random.Random, *, light: bool) -> Image.Image:
+def render_background(kind: str, size: tuple[int, int], rng: random.Random, *, light: bool) -> Image.Image:
+    """A seeded `BACKGROUNDS` kind: flat colour, vertical gradient or blurred blobs (a stand-in for a photo)."""
     width, height = size
     nprng = np.random.default_rng(rng.randrange(2**32))
     lo, hi = (170, 255) if light else (20, 150)

@@ -61,8 +61,11 @@ class FusedClassifier:
 
     def predict(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
         """Normalize raw `texts` and classify them."""
-        normalized = [normalize(t) for t in texts]
-        return predictions_from_proba(normalized, self.predict_proba(normalized, batch_size), self.tasks)
+        return self.predict_normalized([normalize(t) for t in texts], batch_size)
+
+    def predict_normalized(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
+        """Classify already-normalized `texts`."""
+        return predictions_from_proba(texts, self.predict_proba(texts, batch_size), self.tasks)
 
     @torch.inference_mode()
     def _forward(self, model: MultiTaskEncoder, tokenizer, batch: list[str]) -> Probabilities:

@@ -32,7 +32,8 @@ from easyocr.utils import CTCLabelConverter, compute_ratio_and_resize
 from PIL import Image, ImageDraw, ImageFilter
 
 from banglahate_gui.data.sources import source
-from banglahate_gui.data.synth_memes import _background, _font, _runs, bengali_fonts, has_bengali, raqm_available
+from banglahate_gui.data.synth_memes import (
+    BACKGROUNDS, bengali_fonts, font_runs, has_bengali, load_font, raqm_available, render_background)
 from banglahate_gui.ocr.metrics import cer
 
 log = logging.getLogger(__name__)
@@ -97,13 +98,13 @@ def render_line(text: str, bengali: str, latin: str, rng: random.Random) -> np.n
     """Draw one text line (meme outline, plain or caption style) and degrade it like a reposted
     meme cropped by CRAFT: margins, rotation, blur, rescale, JPEG. Returns a gray uint8 array."""
     size = rng.randint(18, 56)
-    fonts = (_font(bengali if has_bengali(text) else latin, size), _font(latin, size))
+    fonts = (load_font(bengali if has_bengali(text) else latin, size), load_font(latin, size))
     style = rng.choice(("outline", "plain", "caption"))
-    runs = _runs(text, fonts)
+    runs = font_runs(text, fonts)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     stroke = max(1, size // 12) if style == "outline" else 0
     width = int(sum(probe.textlength(run, font=f) for run, f in runs)) + 2 * size
-    canvas = _background(rng.choice(("flat", "noise", "gradient")), (width, 2 * size), rng, light=style == "plain")
+    canvas = render_background(rng.choice(BACKGROUNDS), (width, 2 * size), rng, light=style == "plain")
     if style == "caption":
         canvas.paste((255, 255, 255), (0, 0, width, 2 * size))
     fill, outline = ((255, 255, 255), (0, 0, 0)) if style == "outline" else ((0, 0, 0), None)
