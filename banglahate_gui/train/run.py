@@ -99,7 +99,6 @@ def train_bundle(preset_name: str, data_dir: Path, out_dir: Path, *, work_dir: P
         report[name] = {**info, "best_epoch": result.best_epoch, "history": result.history,
                         "validation": task_scores(val_labels, val_proba[name]),
                         "seconds": round(time.time() - branch_started, 1)}
-        model.to(dev)
     weight, curve = search_fusion_weight(val_labels, val_proba["xlmr"], val_proba["muril"])
     log(f"fusion weight w = {weight} " + " ".join(f"{c['weight']}:{c['mean_weighted_f1']:.4f}" for c in curve))
     manifest = BundleManifest(
@@ -114,8 +113,6 @@ def train_bundle(preset_name: str, data_dir: Path, out_dir: Path, *, work_dir: P
             "seconds": round(time.time() - started, 1),
         },
     )
-    for model, _ in encoders.values():
-        model.cpu()
     out = save_bundle(out_dir, encoders, manifest, half=preset.half_weights)
     (work / "train_report.json").write_text(json.dumps({"preset": preset.name, "encoders": report,
                                                         "fusion_curve": curve, "fusion_weight": weight,
