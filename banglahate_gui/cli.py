@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a bundle (preset mini: the embedded default, on CPU)")
     p.add_argument("--preset", default="mini", choices=("mini", "base", "tiny"))
     p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    p.add_argument("--out", type=Path, default=Path("resources/models/banglahatenet-mini"))
+    p.add_argument("--out", type=Path, default=Path("banglahate_gui/resources/models/banglahatenet-mini"))
     p.add_argument("--work-dir", type=Path, default=None, help="checkpoints and reports (default: OUT.work)")
     p.add_argument("--xlmr", help="XLM-R family encoder: Hugging Face id or local folder (preset base)")
     p.add_argument("--muril", help="MuRIL/BERT family encoder: Hugging Face id or local folder (preset base)")

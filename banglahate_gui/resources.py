@@ -1,8 +1,9 @@
-"""Where shipped resources (default model bundle, OCR recognizer) live."""
+"""Where shipped resources (default model bundle, OCR recognizer) live: package data of `banglahate_gui`."""
 
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 RESOURCES_ENV = "BANGLAHATE_RESOURCES"
@@ -10,11 +11,11 @@ DEFAULT_BUNDLE_NAME = "banglahatenet-mini"
 
 
 def resources_dir() -> Path:
-    """The `resources/` folder: `$BANGLAHATE_RESOURCES` or the one beside the package."""
+    """`$BANGLAHATE_RESOURCES`, else the `resources/` package data installed with `banglahate_gui`."""
     override = os.environ.get(RESOURCES_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "resources"
+    return Path(str(files("banglahate_gui") / "resources"))
 
 
 def default_bundle_dir() -> Path:

@@ -7,7 +7,7 @@ and shaping (`banglahate_gui.data.synth_memes`). The output folder holds what
 `easyocr.Reader(recog_network=NAME, user_network_directory=DIR)` loads: NAME.yaml, NAME.py and
 NAME.pth (a plain state_dict of tensors, keys prefixed "module." as EasyOCR expects).
 
-    nice -n 5 python -m banglahate_gui.train.recognizer --out resources/ocr --minutes 40
+    nice -n 5 python -m banglahate_gui.train.recognizer --out banglahate_gui/resources/ocr --minutes 40
 """
 
 from __future__ import annotations
@@ -290,7 +290,7 @@ def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, l
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("resources/ocr"))
+    parser.add_argument("--out", type=Path, default=Path("banglahate_gui/resources/ocr"))
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--minutes", type=float, default=40.0)
     parser.add_argument("--seed", type=int, default=RecognizerConfig.seed)
