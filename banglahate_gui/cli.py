@@ -4,19 +4,68 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from banglahate_gui import __version__
+from banglahate_gui.defaults import DEFAULT_DEVICE, DEVICES, OCR_THRESHOLD, default_data_dir
 from banglahate_gui.errors import BanglaHateError
 
-DEFAULT_DATA_DIR = Path("../shared/data")
 ENGINE_CHOICES = ("auto", "easyocr", "tesseract")
 
 
+def _text(s: str) -> str:
+    """`s` as valid UTF-8 text: a byte smuggled in by surrogateescape (a non-UTF-8 file name) becomes
+    the text \\xNN, any other lone surrogate \\uNNNN."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in s):
+        return s
+    return "".join(ch if not "\ud800" <= ch <= "\udfff" else
+                   f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else f"\\u{ord(ch):04x}" for ch in s)
+
+
+def _clean(obj):
+    if isinstance(obj, str):
+        return _text(obj)
+    if isinstance(obj, dict):
+        return {_clean(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def dumps(obj: dict) -> str:
+    """One JSON line, valid UTF-8; NaN or infinity is an error, never printed."""
+    try:
+        return json.dumps(_clean(obj), ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise BanglaHateError(f"result holds NaN or infinite numbers ({exc}); the model bundle may be broken") from None
+
+
 def _emit(obj: dict, as_json: bool, human: Callable[[dict], str]) -> None:
-    print(json.dumps(obj, ensure_ascii=False) if as_json else human(obj), flush=True)
+    print(dumps(obj) if as_json else _text(human(obj)), flush=True)
+
+
+def _threshold(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number within 0..1, got {value!r}")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value!r}")
+    return number
 
 
 def _progress(items: list, label: str) -> Iterable:
@@ -48,12 +97,16 @@ def _for_each(items: list, label: str, work: Callable, as_json: bool, human: Cal
     failures = 0
     for item in _progress(items, label):
         try:
-            _emit(work(item).to_dict(), as_json, human)
-        except (BanglaHateError, OSError, ValueError) as exc:
+            result = work(item).to_dict()
+            _emit(result if "source" in result else {"source": str(item), **result}, as_json, human)
+        except Exception as exc:  # noqa: BLE001 - one bad input never stops the others
             failures += 1
+            if not isinstance(exc, (BanglaHateError, OSError, ValueError)):
+                traceback.print_exc(file=sys.stderr)
+                exc = f"internal error ({type(exc).__name__}: {exc})"
             if as_json:
-                print(json.dumps({"source": str(item), "error": str(exc)}, ensure_ascii=False), flush=True)
-            print(f"error: {exc}", file=sys.stderr)
+                print(dumps({"source": str(item), "error": str(exc)}), flush=True)
+            print(_text(f"error: {exc}"), file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -62,7 +115,10 @@ def _human_ocr(d: dict) -> str:
 
 
 def _human_prediction(p: dict) -> str:
-    parts = [f"{task} {v['label']} {v['probabilities'][v['label']]:.2f}" for task, v in p["tasks"].items()]
+    if p.get("insufficient_text"):
+        return "insufficient_text: nothing to judge (no word outside the stop list); no probabilities"
+    parts = [f"{task} {v['label']} {v['probabilities'].get(v['label'], max(v['probabilities'].values())):.2f}"
+             for task, v in p["tasks"].items()]
     return " | ".join(parts)
 
 
@@ -85,10 +141,58 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from banglahate_gui.ocr import expand_folders
 
     moderator = _load(args)
+    if args.file:
+        return _classify_file(moderator, args)
     if args.text:
         return _for_each(args.text, "classify", moderator.analyze_text, args.json, _human_analysis)
     return _for_each(expand_folders(args.images), "classify", lambda p: moderator.analyze_image(Path(p), _engine(args)),
                      args.json, _human_analysis)
+
+
+def _classify_file(moderator, args: argparse.Namespace) -> int:
+    """`classify --file`: texts streamed from a file or stdin, classified in batches of 64, one result per
+    input as it is ready; `--out` also writes them as CSV."""
+    import contextlib
+    import csv
+
+    from banglahate_gui.triage import analyze_texts, csv_safe, flatten_prediction, prediction_columns, read_texts
+
+    failures = 0
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if args.out:
+            handle = stack.enter_context(open(args.out, "w", newline="", encoding="utf-8"))
+            writer = csv.DictWriter(handle, ["source", "text", "normalized_text", "truncated",
+                                             *prediction_columns(moderator.classifier.tasks), "bundle_id", "error"])
+            writer.writeheader()
+        for source, result in analyze_texts(moderator, read_texts(args.file, args.column)):
+            if isinstance(result, Exception):
+                failures += 1
+                if args.json:
+                    print(dumps({"source": source, "error": str(result)}), flush=True)
+                print(f"error: {result}", file=sys.stderr)
+                row = {"source": source, "error": str(result)}
+            else:
+                d = result.to_dict()
+                _emit(d, args.json, _human_analysis)
+                row = {**{k: d[k] for k in ("source", "text", "normalized_text", "truncated", "bundle_id")},
+                       **flatten_prediction(d["prediction"])}
+            if writer:
+                writer.writerow(csv_safe(row))
+    return 1 if failures else 0
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from banglahate_gui.triage import columns, triage
+
+    result = triage(args.paths, args.out, bundle=args.bundle, device=args.device, ocr=_ocr_config(args),
+                    workers=args.workers, cache=args.cache, progress=not args.quiet)
+    if args.json:
+        names = columns(result.rows)
+        for row in result.rows:
+            print(dumps({name: row.get(name) for name in names}))
+    print(_text(result.summary()), file=sys.stderr if args.json else sys.stdout, flush=True)
+    return 1 if result.failures else 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -98,7 +202,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     text = args.text if args.text is not None else moderator.read(Path(args.image), _engine(args)).text
     explanation = moderator.explain(text, tasks=args.task, num_samples=args.samples, seed=args.seed)
     if args.json:
-        print(json.dumps(explanation.to_dict(), ensure_ascii=False))
+        print(dumps(explanation.to_dict()))
     else:
         color = sys.stdout.isatty() and not args.no_color
         print("\n\n".join(format_terminal(explanation, name, color=color) for name in explanation.tasks))
@@ -108,13 +212,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     info = _load(args).info()
     if args.json:
-        print(json.dumps(info, ensure_ascii=False))
+        print(dumps(info))
         return 0
     b, ocr = info["bundle"], info["ocr"]
     print(f"banglahate_gui {info['banglahate_gui']}  python {info['python']}  torch {info['torch']}  "
           f"transformers {info['transformers']}")
     print(f"device: {info['device']} (CUDA available: {info['cuda_available']})")
-    print(f"bundle: {b['id']} at {b['path']}  (fusion w = {b['fusion_weight']}, max length {b['max_length']})")
+    print(f"bundle: {b['id']} at {b['path']}  (max length {b['max_length']})")
+    for task, weights in b["fusion_weight"].items():
+        print(f"  fusion {task}: " + ", ".join(f"{m} {w:.2f}" for m, w in weights.items()))
     for name in ("easyocr", "tesseract"):
         e = ocr[name]
         state = f"version {e.get('version')}" if e["available"] else f"UNAVAILABLE: {e.get('error')}"
@@ -122,6 +228,30 @@ def cmd_info(args: argparse.Namespace) -> int:
             state += f"; recognizer {e['recognizer']} ({e['recognizer_dir'] or e['model_dir']})"
         print(f"ocr {name}: {state}")
     print(f"ocr gate threshold: {ocr['threshold']}")
+    print(f"data licences of the models (full notice: {info['licences']['notice_file']}):")
+    for line in info["licences"]["summary"].splitlines():
+        print(_text(f"  {line}"))
+    print(_text(info["licences"]["guidance"]))
+    return 0
+
+
+def cmd_trust_recognizer(args: argparse.Namespace) -> int:
+    from banglahate_gui.ocr import trust
+
+    hashes = trust.read_recognizer(args.folder).hashes
+    if trust.is_trusted(hashes):
+        print(f"recognizer {hashes.name} in {args.folder} is already trusted")
+        return 0
+    print(f"recognizer {hashes.name} in {args.folder}\n  {hashes.name}.yaml  SHA-256 {hashes.yaml_sha256}\n"
+          f"  {hashes.name}.pth   SHA-256 {hashes.pth_sha256}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise BanglaHateError("not confirmed: answer in a terminal, or pass --yes")
+        if input("EasyOCR will load these weights. Trust them? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("not trusted")
+            return 1
+    trust.trust_recognizer(args.folder, hashes.name, expected=hashes)
+    print(f"trusted: added to {trust.allowlist_path()}")
     return 0
 
 
@@ -140,8 +270,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    members = tuple(m.strip() for m in args.members.split(",") if m.strip())
     train_bundle(args.preset, args.data_dir, args.out, work_dir=args.work_dir, seed=args.seed, device=args.device,
-                 xlmr=args.xlmr, muril=args.muril, epochs=args.epochs, limit=args.limit)
+                 xlmr=args.xlmr, muril=args.muril, epochs=args.epochs, limit=args.limit,
+                 encoders_from=args.encoders_from, members=members)
     return 0
 
 
@@ -150,6 +282,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     report = evaluate(args.bundle, args.data_dir, args.out, device=args.device, limit=args.limit)
     print(report.markdown())
+    if args.card:
+        from banglahate_gui.model.bundle import read_manifest
+        from banglahate_gui.resources import default_bundle_dir
+        from banglahate_gui.train.card import write_model_card
+
+        bundle = args.bundle or default_bundle_dir()
+        print(f"model card written to {write_model_card(bundle, read_manifest(bundle), report.markdown())}")
     return 0
 
 
@@ -160,11 +299,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def model_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--bundle", type=Path, default=None, help="model bundle folder (default: the shipped model)")
-        p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+        p.add_argument("--device", default=DEFAULT_DEVICE, choices=DEVICES)
 
     def ocr_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--engine", default="auto", choices=ENGINE_CHOICES, help="auto = EasyOCR with Tesseract fallback")
-        p.add_argument("--threshold", type=float, default=0.60, help="EasyOCR confidence below which Tesseract runs")
+        p.add_argument("--threshold", type=_threshold, default=OCR_THRESHOLD, help="EasyOCR confidence below which Tesseract runs")
         p.add_argument("--recognizer", help="EasyOCR recognizer folder (NAME.yaml/.py/.pth), or 'builtin' "
                                             "(default: the shipped Bengali+Latin one)")
 
@@ -179,9 +318,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="classify texts or the text in images")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", action="append", help="text to classify (repeatable)")
+    src.add_argument("--file", help="texts to classify in batches: .txt (one per line), .csv or .jsonl "
+                                    "(field --column), or - for standard input (one per line)")
     src.add_argument("images", nargs="*", default=[], help="image files or folders of images")
+    p.add_argument("--column", default="text", help="CSV column / JSONL field holding the text (with --file)")
+    p.add_argument("--out", type=Path, help="with --file: also write the results as CSV")
     model_opts(p), ocr_opts(p), json_opt(p)
     p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("triage", help="every image under folders -> one row per file, sorted by risk (resumable)")
+    p.add_argument("paths", nargs="+", help="folders (searched recursively) and image files")
+    p.add_argument("--out", type=Path, help="results file: .csv, .jsonl or .parquet")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="worker processes (default: CPU cores; 1 with CUDA)")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="analysis cache file (default: ~/.cache/banglahate/analyses.sqlite or $BANGLAHATE_CACHE_DIR)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--threshold", type=_threshold, default=OCR_THRESHOLD, help="EasyOCR confidence below which Tesseract runs")
+    p.add_argument("--recognizer", help="EasyOCR recognizer folder, or 'builtin' (default: the shipped one)")
+    model_opts(p), json_opt(p)
+    p.set_defaults(func=cmd_triage)
 
     p = sub.add_parser("explain", help="LIME word weights for each task")
     src = p.add_mutually_exclusive_group(required=True)
@@ -189,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("image", nargs="?")
     p.add_argument("--task", action="append", choices=("binary", "type", "target", "severity"),
                    help="task to explain (repeatable; default all four)")
-    p.add_argument("--samples", type=int, default=None, help="LIME perturbation samples")
+    p.add_argument("--samples", type=_positive_int, default=None, help="LIME perturbation samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-color", action="store_true")
     model_opts(p), ocr_opts(p), json_opt(p)
@@ -197,49 +353,67 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="versions, device, bundle, OCR engines")
     model_opts(p), json_opt(p)
-    p.add_argument("--threshold", type=float, default=0.60)
+    p.add_argument("--threshold", type=_threshold, default=OCR_THRESHOLD)
     p.set_defaults(func=cmd_info)
 
+    p = sub.add_parser("trust-recognizer", help="check an EasyOCR recognizer folder and trust its weights")
+    p.add_argument("folder", type=Path, help="folder with NAME.yaml and NAME.pth")
+    p.add_argument("--yes", action="store_true", help="trust without asking (you checked the hashes shown)")
+    p.set_defaults(func=cmd_trust_recognizer)
+
     p = sub.add_parser("data", help="build the training corpus and its dataset card")
-    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    p.add_argument("--data-dir", type=Path, default=default_data_dir())
     p.add_argument("--out", type=Path, default=Path("runs/corpus"))
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("train", help="train a bundle (preset mini: the embedded default, on CPU)")
     p.add_argument("--preset", default="mini", choices=("mini", "base", "tiny"))
-    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    p.add_argument("--data-dir", type=Path, default=default_data_dir())
     p.add_argument("--out", type=Path, default=Path("banglahate_gui/resources/models/banglahatenet-mini"))
     p.add_argument("--work-dir", type=Path, default=None, help="checkpoints and reports (default: OUT.work)")
     p.add_argument("--xlmr", help="XLM-R family encoder: Hugging Face id or local folder (preset base)")
     p.add_argument("--muril", help="MuRIL/BERT family encoder: Hugging Face id or local folder (preset base)")
     p.add_argument("--epochs", type=int)
+    p.add_argument("--encoders-from", type=Path, default=None,
+                   help="reuse the two encoders of this bundle (skips tokenizers, MLM and fine-tuning)")
+    p.add_argument("--members", default="xlmr,muril,lexical",
+                   help="fusion members, comma-separated (xlmr,muril = the paper's two-encoder setup)")
     p.add_argument("--limit", type=int, help="rows per source file (quick runs)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0 = torch's default)")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--device", default=DEFAULT_DEVICE, choices=DEVICES)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="test-split report: per task, per encoder, fused, TF-IDF baseline")
+    p = sub.add_parser("evaluate", help="test-split report: each member, each pair, the fusion, TF-IDF, slices, ECE")
     p.add_argument("--bundle", type=Path, default=None)
-    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    p.add_argument("--data-dir", type=Path, default=default_data_dir())
     p.add_argument("--out", type=Path, default=Path("runs/evaluation"))
     p.add_argument("--limit", type=int, help="rows per source file: only for bundles trained with the same --limit")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--device", default=DEFAULT_DEVICE, choices=DEVICES)
+    p.add_argument("--card", action="store_true", help="also regenerate the bundle's MODEL_CARD.md from the report")
     p.set_defaults(func=cmd_evaluate)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit status: 0 ok, 1 some inputs failed, 2 a fatal error, 3 a crash (a bug), 130 interrupted.
+    With --json a fatal error or crash still prints one JSON line ({"error": ..., "fatal": true})."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "command", None) == "classify" and not (args.text or args.images):
-        build_parser().error("classify needs --text or at least one IMAGE")
+    if getattr(args, "command", None) == "classify" and not (args.text or args.images or args.file):
+        build_parser().error("classify needs --text, --file or at least one IMAGE")
     try:
         return args.func(args)
-    except BanglaHateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - the JSON contract holds even for a crash
+        crash = not isinstance(exc, BanglaHateError)
+        message = f"internal error ({type(exc).__name__}: {exc})" if crash else str(exc)
+        if crash:
+            traceback.print_exc(file=sys.stderr)
+        if getattr(args, "json", False):
+            print(dumps({"error": message, "fatal": True}), flush=True)
+        print(_text(f"error: {message}"), file=sys.stderr)
+        return 3 if crash else 2
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ from banglahate_gui import __version__
 from banglahate_gui.errors import EmptyTextError
 from banglahate_gui.model import FusedClassifier, Prediction, load_bundle
 from banglahate_gui.ocr import OcrConfig, OcrReader, OcrResult
-from banglahate_gui.resources import default_bundle_dir
+from banglahate_gui.ocr.image import IMAGE_SUFFIXES
+from banglahate_gui.resources import data_licences, default_bundle_dir
 from banglahate_gui.text import normalize_with_info
 
 ImageSource = Path | bytes | Image.Image
@@ -45,6 +46,26 @@ class Analysis:
             "ocr": self.ocr.to_dict() if self.ocr else None,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Analysis:
+        """Restore an analysis from its `to_dict()` (e.g. out of the analysis cache)."""
+        return cls(
+            source=data["source"],
+            text=data["text"],
+            normalized_text=data["normalized_text"],
+            truncated=bool(data["truncated"]),
+            prediction=Prediction.from_dict(data["prediction"]),
+            bundle_id=data["bundle_id"],
+            ocr=OcrResult.from_dict(data["ocr"]) if data.get("ocr") else None,
+        )
+
+
+def _names_image_file(text: str) -> bool:
+    try:
+        return Path(text).suffix.lower() in IMAGE_SUFFIXES and Path(text).is_file()
+    except (OSError, ValueError):  # not a usable path (too long, NUL byte): it is text
+        return False
+
 
 class Moderator:
     """Reads images, classifies texts and explains predictions with one loaded bundle."""
@@ -72,12 +93,20 @@ class Moderator:
 
     def analyze(self, source: str | ImageSource, engine: str | None = None,
                 progress: Callable[[str], None] | None = None) -> Analysis:
-        """A `str` is text to classify; a `Path`, bytes or PIL image is read with OCR first."""
+        """A `str` is text to classify; a `Path`, bytes or PIL image is read with OCR first.
+
+        A `str` that names an existing image file is refused (TypeError): pass `Path(...)` to read
+        the image, or call `analyze_text` to classify the string itself."""
         if isinstance(source, str):
+            if _names_image_file(source):
+                raise TypeError(f"analyze({source!r}): a str is classified as text, but it names an image file; "
+                                f"pass Path({source!r}) to read the image, or use analyze_text() for the string")
             return self.analyze_text(source)
         return self.analyze_image(source, engine, progress)
 
     def analyze_text(self, text: str, source: str = "text", ocr: OcrResult | None = None) -> Analysis:
+        """Classify one text. Empty text is an `EmptyTextError`; text with nothing to judge (emoji, digits,
+        stop words only) gives a prediction with `insufficient_text` set and no probabilities."""
         normalized = normalize_with_info(text)
         if not normalized.text:
             raise EmptyTextError(f"{source}: there is no text to classify; type or correct the text and analyze again")
@@ -122,4 +151,5 @@ class Moderator:
                 "provenance": manifest.provenance,
             },
             "ocr": self.ocr.available_engines(),
+            "licences": data_licences(Path(self.bundle_path)).to_dict(),
         }

@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 from lime.lime_text import LimeTextExplainer
 
+from banglahate_gui.defaults import default_data_dir
 from banglahate_gui.explain import DEFAULT_NUM_SAMPLES, SharedScorer, explain, split_words
 from banglahate_gui.explain.words import word_tokens
 from banglahate_gui.model import load_bundle
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bundle", type=Path, help="bundle folder (default: the shipped one, else a stand-in)")
     p.add_argument("--standin", default="mini", choices=sorted(PRESETS.keys() - {"base"}),
                    help="architecture of the random-init stand-in when there is no bundle")
-    p.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    p.add_argument("--data-dir", type=Path, default=default_data_dir())
     p.add_argument("--texts", type=int, default=20, help="texts for the speed comparison")
     p.add_argument("--num-samples", type=int, default=DEFAULT_NUM_SAMPLES)
     p.add_argument("--stability-texts", type=int, default=8)

@@ -98,10 +98,15 @@ def main(argv: list[str] | None = None) -> int:
         render_meme(folder / f"meme_{i}.png", *m)
     (ROOT / "docs" / "examples").mkdir(parents=True, exist_ok=True)  # also the README's CLI example image
     single = render_meme(ROOT / "docs" / "examples" / "meme.png", "ওরা আমাদের দেশের শত্রু", "ওদের তাড়িয়ে দাও", "#fdebd0")
+    # Near-duplicates of meme_2: a JPEG re-encode and a crop (same caption), grouped in the queue.
+    original = Image.open(folder / "meme_2.png")
+    original.convert("RGB").save(folder / "meme_2_reencoded.jpg", quality=70)
+    original.crop((20, 0, 780, 560)).save(folder / "meme_2_cropped.png")
     moderator = Moderator.load(bundle, device=args.device)
     store = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(store, lambda s: moderator,
-                        {"review_log": str(work / "log.sqlite3"), "lime_samples": args.samples})
+    common = {"analysis_cache": str(work / "cache.sqlite"), "lime_samples": args.samples, "moderator_name": "rumi"}
+    window = MainWindow(store, lambda s: moderator, {**common, "review_log": str(work / "log.sqlite3"),
+                                                     "blur_images": False})
     window.resize(1500, 920)
     window.show()
     wait_until(app, lambda: window.moderator is not None, args.timeout, "the model")
@@ -111,9 +116,19 @@ def main(argv: list[str] | None = None) -> int:
         (widget or window).grab().save(str(args.out / name))
         print("wrote", args.out / name)
 
+    def picture() -> None:
+        item = window.queue.current()
+        if item is not None and item.is_image:
+            wait_until(app, lambda: window.image_view.image is not None, args.timeout, "the picture")
+
+    def current_done() -> bool:
+        item = window.queue.current()
+        return item is not None and item.status in ("done", "error")
+
     # 1. One meme image, OCR boxes, prediction; then its explanation.
     window.open_paths([single])
-    wait_until(app, lambda: window.triage.current().status in ("done", "error"), args.timeout, "the meme analysis")
+    wait_until(app, current_done, args.timeout, "the meme analysis")
+    picture()
     shot("single_image.png")
     window.explain_current()
     wait_until(app, lambda: not window.analysis.explaining, args.timeout, "the explanation")
@@ -123,26 +138,71 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2. Pasted Bangla text: classified without OCR.
     QGuiApplication.clipboard().setText(PASTED)
-    window.paste()
-    wait_until(app, lambda: window.triage.current().status in ("done", "error"), args.timeout, "the pasted text")
+    window.opener.paste()
+    wait_until(app, current_done, args.timeout, "the pasted text")
     shot("pasted_text.png")
 
-    # 3. Triage a folder in a fresh window: sorted by hate probability, a few decisions made.
+    # 3. Triage a folder in a fresh window (pictures blurred by default): sorted by P(hate), decisions made.
     window.close()
-    window = MainWindow(store, lambda s: moderator, {"review_log": str(work / "triage.sqlite3")})
+    window = MainWindow(store, lambda s: moderator, {**common, "review_log": str(work / "triage.sqlite3")})
     window.resize(1500, 920)
     window.show()
     wait_until(app, lambda: window.moderator is not None, args.timeout, "the model")
     window.open_folder(folder)
-    wait_until(app, lambda: all(i.status in ("done", "error") for i in window.triage.items.values()),
+    wait_until(app, lambda: all(i.status in ("done", "error") for i in window.session.items.values()),
                args.timeout, "the folder")
-    first = window.triage.ordered()[0]
-    window.triage.select(first.key)
+    first = window.queue.ordered()[0]
+    window.queue.select(first.key)
+    picture()
+    shot("blur.png")
     for decision in ("remove", "escalate", "approve"):
-        window.decide(decision)
+        window.decisions.decide(decision)
+    window.queue.select(first.key)
+    picture()
+    window.image_view.reveal(True)
     shot("triage.png")
 
-    # 4. Settings dialog.
+    # 4. Filters: undecided items only, sorted by P(severity = high).
+    q = window.queue
+    q.decision_filter.setCurrentIndex(q.decision_filter.findData("undecided"))
+    q.sort_mode.setCurrentIndex(q.sort_mode.findData("severity:high"))
+    shot("filters.png")
+    q.decision_filter.setCurrentIndex(0)
+    q.sort_mode.setCurrentIndex(0)
+
+    # 5. A duplicate group: the re-encode and the crop of one meme, decided together.
+    q.grouped_only.setChecked(True)
+    if q.ordered():
+        q.select(q.ordered()[0].key)
+        picture()
+        window.image_view.reveal(True)
+    else:
+        print("note: no duplicate group was formed from these OCR readings")
+    shot("duplicate_group.png")
+    q.grouped_only.setChecked(False)
+
+    # 6. The uncertain band: the item nearest P(hate) = 0.5, under the default 0.40-0.60 band if it falls
+    #    inside it, else under a "cautious" team profile whose band reaches it (printed below).
+    from dataclasses import replace
+    import json
+
+    from banglahate_gui.review.verdict import Policy, TaskPolicy
+
+    analysed = [i for i in window.session.items.values() if window.session.verdict(i) is not None
+                and window.session.verdict(i).hate_probability is not None]
+    nearest = min(analysed, key=lambda i: abs(window.session.verdict(i).hate_probability - 0.5))
+    p = window.session.verdict(nearest).hate_probability
+    if not window.session.verdict(nearest).uncertain:
+        half = round(abs(p - 0.5) + 0.05, 2)
+        policy = Policy("cautious", {"binary": TaskPolicy(0.5, round(0.5 - half, 2), round(0.5 + half, 2))})
+        window.apply_settings(replace(window.settings, policy=json.dumps(policy.to_dict())))
+        print(f"uncertain.png: P(hate) = {p:.3f}, shown under the profile 'cautious' (band {0.5 - half:.2f}-{0.5 + half:.2f})")
+    q.select(nearest.key)
+    picture()
+    window.image_view.reveal(True)
+    shot("uncertain.png")
+
+    # 7. Settings dialog (thresholds and profiles included).
     dialog = SettingsDialog(window.settings, window)
     dialog.show()
     shot("settings.png", dialog)

@@ -1,9 +1,9 @@
 """Helpers for the GUI tests, and the in-process driver the kill test runs as a subprocess.
 
 As a script: ``python tests/app_helpers.py BUNDLE FOLDER LOG KEYS`` opens the real window on
-FOLDER with the Moderator on BUNDLE and the review log LOG, presses KEYS (e.g. "ARE") on the queue
-with QTest once every file is hashed, prints ``DECIDED n`` after each committed decision, then
-keeps running until it is killed.
+FOLDER with the Moderator on BUNDLE and the review log LOG, prints ``SYNC <synchronous> <journal>``,
+presses KEYS (e.g. "ARE") on the queue with QTest once every file is analysed, prints ``DECIDED n``
+after each committed decision, then keeps running until it is killed.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def main(bundle: str, folder: str, log: str, keys: str) -> int:
     app = create_app()
     store = QSettings(str(Path(log).with_suffix(".ini")), QSettings.Format.IniFormat)
     window = MainWindow(store, lambda s: Moderator.load(bundle, device="cpu"),
-                        overrides={"review_log": log, "force_engine": "tesseract"})
+                        overrides={"review_log": log, "force_engine": "tesseract",
+                                   "analysis_cache": str(Path(log).with_suffix(".cache.sqlite"))})
     window.show()
     decided = 0
 
@@ -80,20 +81,21 @@ def main(bundle: str, folder: str, log: str, keys: str) -> int:
         print(f"DECIDED {decided} {entry.decision}", flush=True)
 
     window.decision_recorded.connect(on_decision)
+    print(f"SYNC {window.session.log.synchronous} {window.session.log.journal_mode}", flush=True)
     window.open_folder(folder)
     pending = list(keys)
 
     def press() -> None:
         waiting = window.moderator is None or any(
-            item.sha256 is None or item.status in ("pending", "analysing") for item in window.triage.items.values()
+            item.sha256 is None or item.status in ("pending", "analysing") for item in window.session.items.values()
         )
         if waiting:
             QTimer.singleShot(50, press)
             return
         if pending:
             if len(pending) == len(keys):
-                window.triage.list.setCurrentRow(0)  # start at the top, as a moderator would
-            QTest.keyClick(window.triage.list, getattr(Qt.Key, f"Key_{pending.pop(0)}"))
+                window.queue.list.setCurrentRow(0)  # start at the top, as a moderator would
+            QTest.keyClick(window.queue.list, getattr(Qt.Key, f"Key_{pending.pop(0)}"))
             QTimer.singleShot(20, press)
         else:
             print("DONE", flush=True)
@@ -104,3 +106,45 @@ def main(bundle: str, folder: str, log: str, keys: str) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main(*sys.argv[1:5]))
+
+
+class ScriptedModerator:
+    """A Moderator stand-in whose probabilities are given per text (for display and review-rule
+    tests that need exact values); images are 'read' as the text in `captions[file name]`."""
+
+    device = "cpu"
+    bundle_path = "scripted"
+
+    def __init__(self, scripts: dict[str, dict[str, list[float]]], captions: dict[str, str] | None = None,
+                 bundle_id: str = "scripted@1"):
+        from types import SimpleNamespace
+
+        self.scripts = scripts
+        self.captions = captions or {}
+        self.classifier = SimpleNamespace(bundle_id=bundle_id)
+        self.calls: list[str] = []
+
+    def analyze_text(self, text: str, source: str = "text"):
+        import numpy as np
+
+        from banglahate_gui.model import predictions_from_proba
+        from banglahate_gui.pipeline import Analysis
+
+        self.calls.append(text)
+        script = self.scripts.get(text, {"binary": [0.9, 0.1]})
+        proba = {n: np.array([script.get(n, [1.0] + [0.0] * (k - 1))])
+                 for n, k in (("binary", 2), ("type", 5), ("target", 5), ("severity", 4))}
+        prediction = predictions_from_proba([text], proba)[0]
+        return Analysis(source, text, text, False, prediction, self.classifier.bundle_id)
+
+    def analyze_image(self, image, engine=None, progress=None):
+        return self.analyze_text(self.captions.get(Path(str(image)).name, "ছবি"), str(image))
+
+
+def hate_script(p_hate: float, type_: int = 1, target: int = 1, severity: int = 3) -> dict[str, list[float]]:
+    """Probabilities with P(hate) = p_hate and one dominant label per auxiliary task."""
+    def one_hot(k: int, i: int) -> list[float]:
+        return [0.9 if j == i else 0.1 / (k - 1) for j in range(k)]
+
+    return {"binary": [1 - p_hate, p_hate], "type": one_hot(5, type_), "target": one_hot(5, target),
+            "severity": one_hot(4, severity)}

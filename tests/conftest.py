@@ -9,8 +9,34 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DIR = Path(os.environ.get("BANGLAHATE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+SHARED_DIR = Path(os.environ.get("BANGLAHATE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 DATA_DIR = SHARED_DIR / "data"
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_shared(path: Path) -> Path:
+    """`path` under the shared folder; missing: skip locally, fail under `CI=true` (CI must not go green
+    on a run that skipped the real-data tests)."""
+    if not path.exists():
+        reason = f"shared data not found at {path} (set BANGLAHATE_SHARED)"
+        if IN_CI:
+            pytest.fail(f"{reason}; CI=true requires it", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_config_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Tests never read or write the user's real config (recognizer allowlist)."""
+    from banglahate_gui.ocr.trust import CONFIG_DIR_ENV
+
+    old = os.environ.get(CONFIG_DIR_ENV)
+    os.environ[CONFIG_DIR_ENV] = str(tmp_path_factory.mktemp("config"))
+    yield
+    if old is None:
+        os.environ.pop(CONFIG_DIR_ENV, None)
+    else:
+        os.environ[CONFIG_DIR_ENV] = old
 
 
 def _read_sample_texts() -> list[str]:
@@ -23,9 +49,7 @@ def _read_sample_texts() -> list[str]:
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    if not DATA_DIR.is_dir():
-        pytest.skip(f"shared data not found at {DATA_DIR} (set BANGLAHATE_SHARED)")
-    return DATA_DIR
+    return require_shared(DATA_DIR)
 
 
 @pytest.fixture(scope="session")

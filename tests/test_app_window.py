@@ -6,6 +6,7 @@ import html
 import os
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,6 +24,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from banglahate_gui.app.main_window import MainWindow, load_moderator  # noqa: E402
 from banglahate_gui.app.settings import AppSettings  # noqa: E402
 from banglahate_gui.model import predictions_from_proba  # noqa: E402
+from banglahate_gui.pipeline import Analysis  # noqa: E402
 
 TIMEOUT = 120_000  # ms; OCR and inference share two CPU cores with other jobs in CI
 
@@ -39,6 +41,7 @@ def make_window(qtbot, tmp_path):
     def make(factory, **overrides) -> MainWindow:
         store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         overrides.setdefault("review_log", str(tmp_path / "log.sqlite3"))
+        overrides.setdefault("analysis_cache", str(tmp_path / "cache.sqlite"))
         window = MainWindow(store, factory, overrides)
         qtbot.addWidget(window)
         window.show()
@@ -93,9 +96,9 @@ def test_paste_text_classifies_without_ocr(qtbot, make_window, moderator):
     qtbot.waitUntil(lambda: window.moderator is not None, timeout=TIMEOUT)
     text = "এই নেতারা সব চোর, দেশটা শেষ করে দিল"
     QGuiApplication.clipboard().setText(text)
-    window.triage.list.setFocus()
+    window.queue.list.setFocus()
     with qtbot.waitSignal(window.item_analysed, timeout=TIMEOUT) as signal:
-        QTest.keyClick(window.triage.list, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClick(window.queue.list, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     item = signal.args[0]
     assert item.status == "done", item.error
     assert item.analysis.ocr is None and not item.is_image
@@ -111,7 +114,7 @@ def test_edited_text_is_reclassified_and_logged(qtbot, make_window, moderator, t
     qtbot.waitUntil(lambda: window.moderator is not None, timeout=TIMEOUT)
     with qtbot.waitSignal(window.item_analysed, timeout=TIMEOUT):
         drop(window, make_meme(tmp_path / "m.png", MEME_TEXTS[2], 2))
-    item = window.triage.current()
+    item = window.queue.current()
     first_ocr = item.ocr
     assert first_ocr.engine == "tesseract" and "forced" in first_ocr.gate_reason
     recorded = []
@@ -123,11 +126,11 @@ def test_edited_text_is_reclassified_and_logged(qtbot, make_window, moderator, t
     window.ocr_panel.text.setPlainText(edited)
     with qtbot.waitSignal(window.item_analysed, timeout=TIMEOUT):
         qtbot.mouseClick(window.ocr_panel.reanalyze, Qt.MouseButton.LeftButton)
-    assert item.analysis.ocr is None and item.ocr is first_ocr  # the image reading is kept
+    assert item.analysis.ocr is first_ocr and item.ocr is first_ocr  # the image reading is kept
     assert item.text == edited and window.ocr_panel.text.toPlainText() == edited
     assert item.analysis.prediction == moderator.classify([edited])[0]
     with qtbot.waitSignal(window.decision_recorded) as signal:
-        QTest.keyClick(window.triage.list, Qt.Key.Key_R)
+        QTest.keyClick(window.queue.list, Qt.Key.Key_R)
     entry = signal.args[0]
     assert entry.ocr_text == edited and entry.decision == "remove"
     assert entry.probabilities["binary"] == pytest.approx(item.analysis.prediction.tasks["binary"].probabilities)
@@ -196,16 +199,18 @@ class SlowModerator:
     """Stands in for the Moderator only to make analysis deliberately slow."""
 
     device = "cpu"
+    bundle_path = "slow"
+    classifier = SimpleNamespace(bundle_id="slow@0")
 
     def __init__(self, seconds: float):
         self.seconds = seconds
 
-    def analyze(self, source, engine=None):
+    def analyze_text(self, text, source="text"):
         time.sleep(self.seconds)
         proba = {n: np.full((1, k), 1.0 / k) for n, k in (("binary", 2), ("type", 5), ("target", 5), ("severity", 4))}
         proba["binary"] = np.array([[0.2, 0.8]])
-        prediction = predictions_from_proba([source], proba)[0]
-        return type("Analysis", (), {"ocr": None, "text": source, "truncated": False, "prediction": prediction})()
+        prediction = predictions_from_proba([text], proba)[0]
+        return Analysis(source, text, text, False, prediction, "slow@0")
 
 
 def test_ui_stays_responsive_during_slow_load_and_analysis(qtbot, make_window):
@@ -241,7 +246,7 @@ def test_cancel_discards_a_running_analysis(qtbot, make_window):
     window.pool.wait(5000)
     qtbot.wait(50)
     assert item.analysis is None and item.status == "cancelled"
-    assert all(i.status == "cancelled" for i in window.triage.items.values())
+    assert all(i.status == "cancelled" for i in window.session.items.values())
 
 
 def test_settings_persist_in_qsettings(tmp_path):
@@ -261,7 +266,7 @@ def test_paste_clipboard_image_is_read_with_ocr(qtbot, make_window, moderator, t
     qtbot.waitUntil(lambda: window.moderator is not None, timeout=TIMEOUT)
     QGuiApplication.clipboard().setImage(QImage(str(make_meme(tmp_path / "shot.png", MEME_TEXTS[1], 1))))
     with qtbot.waitSignal(window.item_analysed, timeout=TIMEOUT) as signal:
-        window.paste_action.trigger()
+        window.actions_by_name["paste"].trigger()
     item = signal.args[0]
     assert item.status == "done", item.error
     assert isinstance(item.source, bytes) and item.sha256 and not item.thumbnail.isNull()

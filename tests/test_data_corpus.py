@@ -1,4 +1,4 @@
-"""Source adapters and the merged corpus, on small slices of the real data in ../shared/data."""
+"""Source adapters and the merged corpus, on small slices of the real data (`data_dir`: $BANGLAHATE_SHARED/data)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from banglahate_gui.data import SOURCES, Corpus, MissingDataError, build_corpus, unlabeled_texts
+from banglahate_gui.data.corpus import frozen_test_ids, row_ids
+from banglahate_gui.data.sources import OFFICIAL_TEST_FILES
 from banglahate_gui.data.corpus import CARD_JSON, CARD_MD, COLUMNS, SPLITS
 from banglahate_gui.data.sources import LABEL_COLUMNS, encode, source
 from banglahate_gui.errors import BanglaHateError
@@ -17,14 +19,6 @@ from banglahate_gui.model.schema import IGNORE_INDEX, task
 from banglahate_gui.text import normalize
 
 M = IGNORE_INDEX
-
-
-@pytest.fixture(scope="module")
-def data_dir() -> Path:
-    path = Path(__file__).parents[1].parent / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip(f"shared data not present at {path}")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -267,11 +261,38 @@ def test_card_counts_match_frame_and_roundtrip(tmp_path, small_corpus):
     assert loaded.stats == small_corpus.stats and loaded.card() == card
 
 
-def test_unlabeled_texts_are_normalized_unique_and_cover_corpus(data_dir, small_corpus):
+def test_unlabeled_texts_are_normalized_unique_and_leave_out_every_test_text(data_dir, small_corpus):
     texts = unlabeled_texts(data_dir, small_corpus)
-    assert len(texts) == len(set(texts)) > 12_000 + len(small_corpus.frame) // 2
-    assert set(small_corpus.frame["text"]) <= set(texts)
-    assert all(normalize(t) == t and len(t) >= 2 for t in texts[-300:])
+    df = small_corpus.frame
+    assert len(texts) == len(set(texts)) > len(df) // 2
+    assert all(normalize(t) == t and len(t) >= 2 for t in texts)
+    assert not set(texts) & set(df.loc[df["split"] == "test", "text"])
+    assert not set(texts) & set(df.loc[df["origin"].isin(OFFICIAL_TEST_FILES), "text"])
+    assert set(df.loc[(df["split"] == "train") & ~df["origin"].isin(OFFICIAL_TEST_FILES), "text"]) <= set(texts)
+
+
+@pytest.fixture(scope="module")
+def full_corpus(data_dir: Path) -> Corpus:
+    return build_corpus(data_dir)
+
+
+def test_test_split_reproduces_the_frozen_ids(full_corpus):
+    frozen = frozen_test_ids()
+    assert len(frozen) > 9000
+    assert set(row_ids(full_corpus.subset("test"))) == frozen
+
+
+def test_no_training_or_calibration_stage_sees_a_test_row(data_dir, full_corpus):
+    """Train (encoders, lexical member), validation (fusion, temperatures, offsets) and pre-training text
+    never hold a frozen test id, nor (pre-training) a text of an official test file."""
+    frozen = frozen_test_ids()
+    for split in ("train", "validation"):
+        assert not set(row_ids(full_corpus.subset(split))) & frozen, split
+    test_texts = set(full_corpus.subset("test")["text"])
+    df = full_corpus.frame
+    official = set(df.loc[df["origin"].isin(OFFICIAL_TEST_FILES), "text"])
+    pretrain = set(unlabeled_texts(data_dir, full_corpus))
+    assert official and not pretrain & test_texts and not pretrain & official
 
 
 def test_missing_data_dir_names_path_and_option(tmp_path):

@@ -40,10 +40,10 @@ def test_batching_and_order_do_not_change_results(classifier, sample_texts):
 
 def test_fused_is_the_weighted_mean_of_the_encoders(classifier, sample_texts):
     texts = sample_texts[:10]
-    per = classifier.encoder_proba(texts)
+    per = classifier.member_proba(texts)
     fused = classifier.predict_proba(texts)
-    w = classifier.fusion_weight
     for t in TASKS:
+        w = classifier.fusion_weight[t.name]["xlmr"]
         np.testing.assert_allclose(fused[t.name], w * per["xlmr"][t.name] + (1 - w) * per["muril"][t.name], atol=1e-6)
 
 
@@ -76,8 +76,11 @@ def test_predict_returns_labelled_predictions(classifier):
 
 def test_bundle_manifest_content(tiny_bundle, classifier):
     manifest = json.loads((tiny_bundle / "bundle.json").read_text())
-    assert manifest["tasks"]["severity"]["labels"] == ["none", "low", "medium", "high"]
-    assert manifest["fusion"]["weight"] == 0.5 and manifest["max_length"] == 64
+    severity = next(t for t in manifest["tasks"] if t["name"] == "severity")
+    assert severity["labels"] == ["none", "low", "medium", "high"] and severity["kind"] == "softmax"
+    assert severity["condition"] == {"task": "binary", "label": "hate"}
+    assert manifest["format"] == "banglahatenet-bundle/2" and manifest["max_length"] == 64
+    assert manifest["fusion"]["binary"] == {"xlmr": 0.5, "muril": 0.5} and set(manifest["members"]) == {"xlmr", "muril"}
     assert classifier.bundle_id.startswith("tiny-test@")
     assert family_of(tiny_bundle / "xlmr") == "xlm-roberta" and family_of(tiny_bundle / "muril") == "bert"
 
@@ -94,7 +97,7 @@ def test_encoder_loads_from_a_plain_transformers_folder(tiny_bundle, tmp_path):
 @pytest.mark.parametrize("damage, expected", [
     (lambda b: shutil.rmtree(b), "not found"),
     (lambda b: (b / "bundle.json").unlink(), "bundle.json is missing"),
-    (lambda b: (b / "bundle.json").write_text("{not json"), "not a valid bundle manifest"),
+    (lambda b: (b / "bundle.json").write_text("{not json"), "not valid JSON"),
     (lambda b: (b / "muril" / "model.safetensors").unlink(), "muril/model.safetensors"),
     (lambda b: shutil.rmtree(b / "xlmr"), "xlmr/config.json"),
 ])

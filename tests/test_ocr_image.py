@@ -149,3 +149,93 @@ def test_expand_folders_lists_images_of_a_folder_and_keeps_files_as_given(tmp_pa
     (folder / "nested").mkdir()
     loose = tmp_path / "loose.webp"
     assert expand_folders([folder, loose]) == [folder / "a.jpg", folder / "b.PNG", loose]
+
+
+# Issue 13, findings 3, 4 and 6: one bad file never escapes as a crash; no silent clipping; bounded OCR cost.
+def _mutated(fmt: str, seed: int) -> bytes:
+    """A small valid image in `fmt` with 1-3 bytes overwritten (the seed picks which)."""
+    import random
+
+    from PIL import ImageDraw
+
+    base = Image.new("RGB", (64, 48), "white")
+    ImageDraw.Draw(base).text((5, 5), "hi", fill="black")
+    buffer = io.BytesIO()
+    if fmt == "GIF":
+        base.save(buffer, fmt, save_all=True, append_images=[base.rotate(10)])
+    else:
+        base.save(buffer, fmt)
+    data, rng = bytearray(buffer.getvalue()), random.Random(seed)
+    for _ in range(rng.randint(1, 3)):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("fmt, seeds", [("GIF", (66, 456)), ("TIFF", (2752,))])
+def test_corrupt_gif_and_tiff_give_an_image_error_not_indexerror_or_typeerror(tmp_path, fmt, seeds):
+    """These seeds raised IndexError (GIF) and TypeError (TIFF) out of load_image with Pillow 11."""
+    for seed in seeds:
+        path = tmp_path / f"bad{seed}.{fmt.lower()}"
+        path.write_bytes(_mutated(fmt, seed))
+        try:
+            load_image(path)
+        except ImageError as exc:
+            assert str(exc).startswith(str(path))
+            assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "TIFF", "PNG", "JPEG", "WEBP", "BMP"])
+def test_every_decoder_error_names_the_file(tmp_path, fmt):
+    path = tmp_path / f"x.{fmt.lower()}"
+    for seed in range(150):
+        path.write_bytes(_mutated(fmt, seed))
+        try:
+            load_image(path)
+        except ImageError as exc:
+            assert str(exc).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
+def test_16bit_grey_png_and_tiff_are_scaled_not_clipped(fmt):
+    import numpy as np
+
+    samples = np.full((40, 120), 60_000, np.uint16)
+    samples[10:30, 20:100] = 3_000  # dark text on a light page, both far above 255
+    buffer = io.BytesIO()
+    Image.fromarray(samples).save(buffer, fmt)
+    pixels = np.asarray(load_image(buffer.getvalue()))
+    assert pixels.shape == (40, 120, 3)
+    assert abs(int(pixels[0, 0, 0]) - round(60_000 / 65535 * 255)) <= 1
+    assert abs(int(pixels[20, 50, 0]) - round(3_000 / 65535 * 255)) <= 1
+
+
+def test_float_grey_tiff_is_scaled():
+    import numpy as np
+
+    samples = np.full((8, 8), 0.9, np.float32)
+    samples[2:6, 2:6] = 0.1
+    buffer = io.BytesIO()
+    Image.fromarray(samples, "F").save(buffer, "TIFF")
+    pixels = np.asarray(load_image(buffer.getvalue()))
+    assert abs(int(pixels[0, 0, 0]) - 0.9 * 255) <= 1 and abs(int(pixels[3, 3, 0]) - 0.1 * 255) <= 1
+
+
+def test_huge_near_empty_image_is_downscaled_before_the_detector():
+    """A 75 KB 7000x7000 PNG used to reach EasyOCR's detector whole (6.7 GB, minutes)."""
+    import numpy as np
+
+    from banglahate_gui.ocr.image import OCR_MAX_PIXELS, OCR_SPARSE_PIXELS, fit_ocr_budget, ink_fraction
+    from banglahate_gui.ocr.preprocess import prepare
+
+    page = np.full((7000, 7000), 255, np.uint8)
+    page[3400:3500, 3000:4000] = 0  # one caption-sized block of ink
+    assert ink_fraction(page) < 0.01
+    small, factor = fit_ocr_budget(page)
+    assert small.shape[0] * small.shape[1] <= OCR_SPARSE_PIXELS and 0 < factor < 1
+    prepared, scale = prepare(page, "none")
+    assert prepared.shape == small.shape and scale == factor
+    busy = (np.indices((3000, 3000)).sum(axis=0) % 7 * 36).astype(np.uint8)  # ink everywhere: 9 MP
+    fitted, busy_factor = fit_ocr_budget(busy)
+    assert OCR_SPARSE_PIXELS < fitted.shape[0] * fitted.shape[1] <= OCR_MAX_PIXELS
+    meme = np.full((800, 1200, 3), 255, np.uint8)
+    assert fit_ocr_budget(meme)[1] == 1.0 and fit_ocr_budget(meme)[0] is meme  # ordinary sizes untouched

@@ -12,7 +12,7 @@ from PIL import Image
 
 from banglahate_gui.data.synth_memes import bengali_fonts, latin_fonts
 from banglahate_gui.errors import OcrUnavailableError
-from banglahate_gui.ocr import OcrConfig, OcrReader
+from banglahate_gui.ocr import OcrConfig, OcrReader, trust
 from banglahate_gui.resources import default_recognizer_dir
 from banglahate_gui.train.recognizer import (
     CHARACTERS,
@@ -52,6 +52,7 @@ def tiny_dir(tmp_path_factory, line) -> Path:
     assert trainer.predict([line]) == [WORD]
     out = tmp_path_factory.mktemp("recognizer")
     save_recognizer(trainer.model, TINY, out, name="tiny_rec")
+    trust.trust_recognizer(out)  # as `python -m banglahate_gui.train.recognizer --trust` does
     return out
 
 
@@ -78,9 +79,14 @@ def test_saved_network_reads_through_easyocr(tiny_dir, line):
     assert all(k.startswith("module.") and isinstance(v, torch.Tensor) for k, v in state.items())
     spec = yaml.safe_load((tiny_dir / "tiny_rec.yaml").read_text(encoding="utf-8"))
     assert spec["character_list"] == CHARACTERS and spec["imgH"] == IMG_H
-    reader = easyocr.Reader(["bn", "en"], gpu=False, recog_network="tiny_rec", user_network_directory=str(tiny_dir),
-                            model_storage_directory=str(tiny_dir), detector=False, download_enabled=False,
-                            verbose=False)
+    assert not (tiny_dir / "tiny_rec.py").exists()  # the network code is the package's own
+    model_dir = OcrConfig().resolved_easyocr_dir()
+    if not model_dir or not (Path(model_dir) / trust.DETECTOR_FILE).is_file():
+        pytest.skip("EasyOCR detector not installed")
+    with trust.staged_weights(model_dir, trust.verify_recognizer(tiny_dir)) as staged:
+        reader = easyocr.Reader(["bn", "en"], gpu=False, recog_network=staged.network, detector=False,
+                                user_network_directory=staged.folder, model_storage_directory=staged.folder,
+                                download_enabled=False, verbose=False)
     assert [text for _, text, _ in reader.recognize(line)] == [WORD]
 
 
@@ -90,7 +96,7 @@ def test_engine_uses_the_custom_recognizer(tiny_dir, line):
         pytest.skip(f"EasyOCR detector not installed in {reader.easyocr.model_dir}")
     info = reader.available_engines()["easyocr"]
     assert info["available"] and info["recognizer"] == "tiny_rec"
-    assert info["expected_files"] == ["craft_mlt_25k.pth", "tiny_rec.yaml", "tiny_rec.py", "tiny_rec.pth"]
+    assert info["expected_files"] == ["craft_mlt_25k.pth", "tiny_rec.yaml", "tiny_rec.pth"]
     result = reader.read(Image.fromarray(np.pad(line, 20, mode="edge"), "L").convert("RGB"), engine="easyocr")
     assert result.readings[0].model == "tiny_rec"
     assert result.to_dict()["readings"][0]["model"] == "tiny_rec"
@@ -99,13 +105,12 @@ def test_engine_uses_the_custom_recognizer(tiny_dir, line):
 def test_pickled_objects_are_refused(tmp_path, tiny_dir):
     bad = tmp_path / "bad"
     bad.mkdir()
-    for ext in (".yaml", ".py"):
-        (bad / f"tiny_rec{ext}").write_bytes((tiny_dir / f"tiny_rec{ext}").read_bytes())
+    (bad / "tiny_rec.yaml").write_bytes((tiny_dir / "tiny_rec.yaml").read_bytes())
     torch.save({"module.x": torch.zeros(1), "payload": random.Random(0)}, bad / "tiny_rec.pth")
-    reader = OcrReader(OcrConfig(recognizer_dir=str(bad)))
-    if reader.easyocr.missing_files() != []:
-        pytest.skip("EasyOCR detector not installed")
     with pytest.raises(OcrUnavailableError, match="plain state_dict"):
+        trust.trust_recognizer(bad)  # never added to the allowlist
+    reader = OcrReader(OcrConfig(recognizer_dir=str(bad)))
+    with pytest.raises(OcrUnavailableError, match="not trusted"):
         reader.easyocr.reader()
 
 
@@ -118,5 +123,5 @@ def test_shipped_recognizer_is_small_and_tensors_only():
     state = torch.load(weights[0], map_location="cpu", weights_only=True)
     spec = yaml.safe_load(weights[0].with_suffix(".yaml").read_text(encoding="utf-8"))
     assert state["module.Prediction.weight"].shape[0] == len(spec["character_list"]) + 1
-    assert weights[0].with_suffix(".py").is_file() and (folder / "RECOGNIZER_CARD.md").is_file()
+    assert (folder / "RECOGNIZER_CARD.md").is_file()
 

@@ -9,7 +9,9 @@ import torch
 from banglahate_gui.model import TASKS, load_bundle
 from banglahate_gui.model.schema import IGNORE_INDEX, task
 from banglahate_gui.train.batches import encode
-from banglahate_gui.train.fusion import search_fusion_weight
+from banglahate_gui.model.calibration import apply_temperature
+from banglahate_gui.train.calibration import expected_calibration_error, fit_temperature
+from banglahate_gui.train.fusion import fit_combination, simplex_grid
 from banglahate_gui.train.losses import MultiTaskLoss, inverse_frequency_weights, mask_auxiliary
 from banglahate_gui.train.mlm import mask_tokens
 
@@ -42,14 +44,49 @@ def test_loss_weights_and_all_masked_tasks():
     assert loss_fn(logits, labels).item() == pytest.approx(expected, rel=1e-5)
 
 
-def test_fusion_search_finds_the_better_weight():
-    labels = {t.name: np.array([0, 1, 0, 1]) for t in TASKS}
-    good = {t.name: np.eye(t.num_labels)[[0, 1, 0, 1]] for t in TASKS}
-    bad = {t.name: np.eye(t.num_labels)[[1, 0, 1, 0]] for t in TASKS}
-    weight, curve = search_fusion_weight(labels, good, bad)
-    assert weight >= 0.6 and len(curve) == 9
-    weight, _ = search_fusion_weight(labels, bad, good)
-    assert weight <= 0.4
+def test_simplex_grid_covers_the_simplex():
+    grid = simplex_grid(3, 0.05)
+    assert len(grid) == 231 and all(abs(sum(p) - 1) < 1e-9 and min(p) >= 0 for p in grid)
+    assert (1.0, 0.0, 0.0) in grid and (0.0, 0.0, 1.0) in grid
+
+
+def test_fusion_search_puts_the_weight_on_the_informative_member():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    labels = {t.name: np.where(y == 1, rng.integers(1, t.num_labels, 400), 0) if t.name != "binary" else y
+              for t in TASKS}
+    good = {t.name: np.eye(t.num_labels)[labels[t.name]] * 0.8 + 0.2 / t.num_labels for t in TASKS}
+    noise = {t.name: rng.dirichlet(np.ones(t.num_labels), 400) for t in TASKS}
+    combo = fit_combination(("a", "b", "c"), {"a": noise, "b": good, "c": noise}, labels)
+    for t in TASKS:
+        assert combo.fusion[t.name]["b"] >= 0.5 and sum(combo.fusion[t.name].values()) == pytest.approx(1.0)
+        assert combo.validation[t.name]["weighted_f1"] > 0.95
+
+
+def test_temperature_scaling_undoes_overconfidence():
+    """Labels drawn from softmax(z); the model reports softmax(3z): the fitted T is about 3 and ECE drops."""
+    rng = np.random.default_rng(1)
+    z = rng.normal(0, 1.5, (4000, 4))
+    true = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    y = np.array([rng.choice(4, p=p) for p in true])
+    sharp = np.exp(3 * z) / np.exp(3 * z).sum(1, keepdims=True)
+    temperature = fit_temperature(y, sharp)
+    assert 2.6 < temperature < 3.4
+    calibrated = apply_temperature(sharp, temperature)
+    assert expected_calibration_error(y, calibrated) < 0.03 < expected_calibration_error(y, sharp)
+    assert expected_calibration_error(np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]])) == 0.0
+
+
+def test_decision_offsets_recover_a_rare_class():
+    """A rare class the argmax never picks: the tuned offset makes it predicted and raises macro F1."""
+    rng = np.random.default_rng(2)
+    y = np.where(rng.random(2000) < 0.08, 1, 0)
+    p1 = np.clip(0.3 * y + rng.normal(0.15, 0.08, 2000), 0.01, 0.49)
+    proba = np.stack([1 - p1, p1], axis=1)
+    assert (proba.argmax(1) == 1).sum() == 0
+    combo = fit_combination(("m",), {"m": {"binary": proba}}, {"binary": y}, tasks=(task("binary"),))
+    assert combo.offsets["binary"][1] > 0
+    assert combo.validation["binary"]["macro_f1"] > 0.6
 
 
 def test_mlm_masking_rate_and_specials():
@@ -70,34 +107,65 @@ def test_tiny_training_run_end_to_end(data_dir, tmp_path):
 
     logs = []
     out = train_bundle("tiny", data_dir, tmp_path / "bundle", work_dir=tmp_path / "work", limit=150, epochs=3,
-                       device="cpu", log=logs.append)
+                       device="cpu", members=("xlmr", "muril"), log=logs.append)
     report = json.loads((tmp_path / "work" / "train_report.json").read_text())
     for name in ("xlmr", "muril"):
         history = report["encoders"][name]["history"]
         assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert (tmp_path / "work" / "checkpoints" / "xlmr.pt").is_file()
-    curve = report["fusion_curve"]
-    assert [c["weight"] for c in curve] == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    assert set(report["combinations"]) == {"xlmr", "muril", "xlmr+muril"}
     classifier = load_bundle(out, device="cpu")
-    assert classifier.fusion_weight == report["fusion_weight"]
+    assert classifier.manifest.members == ("xlmr", "muril")
+    assert classifier.fusion_weight == report["chosen"]["fusion"]
     preds = classifier.predict(["tui ekta kharap lok", "আজ আবহাওয়া ভালো"])
     assert len(preds) == 2 and all(0 <= p.hate_probability <= 1 for p in preds)
 
     # Resuming reuses the saved tokenizers and checkpoints instead of training from scratch.
     logs.clear()
     train_bundle("tiny", data_dir, tmp_path / "again", work_dir=tmp_path / "work", limit=150, epochs=3,
-                 device="cpu", log=logs.append)
+                 device="cpu", members=("xlmr", "muril"), log=logs.append)
     assert any("resuming with the tokenizer" in line for line in logs)
 
-    from banglahate_gui.train.evaluate import evaluate
 
-    report = evaluate(out, data_dir, tmp_path / "evaluation", device="cpu", limit=150)
-    assert set(report.scores) == {"TF-IDF char n-grams + LR", "XLM-R family alone", "MuRIL family alone",
-                                  "BanglaHateNet fused"}
+@pytest.mark.slow
+def test_encoders_from_an_existing_bundle_plus_the_lexical_member(data_dir, tiny_bundle, tmp_path):
+    """`--encoders-from`: the encoders are reused unchanged, the lexical member is trained, the per-task
+    fusion over three members is fitted on validation; `evaluate` reports every member, pair and the fusion."""
+    from banglahate_gui.train.evaluate import FUSED, evaluate
+    from banglahate_gui.train.run import train_bundle
+
+    logs = []
+    out = train_bundle("tiny", data_dir, tmp_path / "bundle", work_dir=tmp_path / "work", limit=150, device="cpu",
+                       encoders_from=tiny_bundle, log=logs.append)
+    assert any("reusing the encoders" in line for line in logs) and not (tmp_path / "work" / "checkpoints").exists()
+    classifier, source = load_bundle(out, device="cpu"), load_bundle(tiny_bundle, device="cpu")
+    assert classifier.manifest.members == ("xlmr", "muril", "lexical")
+    for name in ("xlmr/model.safetensors", "xlmr/tokenizer.json", "muril/heads.safetensors", "muril/config.json"):
+        assert (out / name).read_bytes() == (tiny_bundle / name).read_bytes(), name  # copied, not re-serialized
+    texts = ["tui ekta kharap lok", "আজ আবহাওয়া ভালো"]
+    np.testing.assert_allclose(classifier.member_proba(texts)["muril"]["binary"],
+                               source.member_proba(texts)["muril"]["binary"], atol=1e-6)
+    for t in TASKS:
+        weights = classifier.fusion_weight[t.name]
+        assert set(weights) == {"xlmr", "muril", "lexical"} and sum(weights.values()) == pytest.approx(1.0)
+        assert classifier.manifest.temperature(t.name) > 0
+    report = json.loads((tmp_path / "work" / "train_report.json").read_text())
+    assert len(report["combinations"]) == 7
+    assert report["chosen"]["validation"]["binary"]["ece_after"] >= 0
+
+    evaluation = evaluate(out, data_dir, tmp_path / "evaluation", device="cpu", limit=150, plots=False)
+    assert not evaluation.frozen_split  # --limit gives another split than the frozen one
+    assert set(evaluation.scores) == {"TF-IDF char n-grams + LR", "xlmr alone", "muril alone", "lexical alone",
+                                      "xlmr + muril", "xlmr + lexical", "muril + lexical", FUSED}
+    assert set(evaluation.calibration["severity"]) == {"temperature", "ece_before", "ece_after"}
+    assert evaluation.slices["Banglish / romanized rows"]["rows"] > 50
     markdown = (tmp_path / "evaluation" / "report.md").read_text()
-    assert "| BanglaHateNet fused |" in markdown and "Fused, severity, per class:" in markdown
-    assert all((tmp_path / "evaluation" / f).stat().st_size > 0 for f in report.figures)
-    assert len(report.figures) == 5
+    assert f"| {FUSED} |" in markdown and "Macro F1:" in markdown and "ECE before" in markdown
+
+    paper = train_bundle("tiny", data_dir, tmp_path / "paper", work_dir=tmp_path / "work2", limit=150, device="cpu",
+                         encoders_from=tiny_bundle, members=("xlmr", "muril"), log=logs.append)
+    assert load_bundle(paper, device="cpu").manifest.members == ("xlmr", "muril")
+    assert not (paper / "lexical").exists()
 
 
 def test_encode_truncates_to_max_length(tiny_bundle):

@@ -1,5 +1,6 @@
 """Analysis and explanation scheduling: one item analysed at a time in a worker (the item the
-moderator is looking at jumps the queue), LIME on request; results arrive as signals on the GUI thread."""
+moderator is looking at jumps the queue), remembered analyses answered from the cache, LIME on
+request; results arrive as signals on the GUI thread."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections import deque
 
 from PySide6.QtCore import QObject, Signal
 
-from banglahate_gui.app.triage import QueueItem
 from banglahate_gui.app.workers import TaskContext, Worker, WorkerPool
+from banglahate_gui.review.remember import Request, analyse
+from banglahate_gui.review.session import ReviewItem, ReviewSession
 
 
 class AnalysisQueue(QObject):
-    """Owns the pending queue; sets each item's `status`, `analysis`, `ocr`, `text` and `explanation`."""
+    """Owns the pending queue; hands results to the session (`set_analysis`, `set_failed`)."""
 
     changed = Signal(object)  # an item whose status changed (queued, started, cancelled)
     analysed = Signal(object)  # an item whose analysis arrived
@@ -22,13 +24,17 @@ class AnalysisQueue(QObject):
     progress = Signal(float, str)
     busy_changed = Signal()
 
-    def __init__(self, pool: WorkerPool, parent: QObject | None = None):
+    def __init__(self, pool: WorkerPool, session: ReviewSession, parent: QObject | None = None):
         super().__init__(parent)
         self.pool = pool
+        self.session = session
         self.moderator = None
+        self.cache = None  # an AnalysisCache, or None to always analyse
+        self.ocr_key = ""  # OcrConfig.cache_key() of the settings in force
         self.force_engine = ""  # settings' engine for images whose own `engine` is ""
-        self._pending: deque[QueueItem] = deque()
-        self._running: tuple[QueueItem, Worker] | None = None
+        self._pending: deque[ReviewItem] = deque()
+        self._forced: set[int] = set()
+        self._running: tuple[ReviewItem, Worker] | None = None
         self._explaining: Worker | None = None
 
     @property
@@ -43,12 +49,14 @@ class AnalysisQueue(QObject):
         self.moderator = moderator
         self._pump()
 
-    def enqueue(self, items: list[QueueItem], first: bool = False) -> None:
-        """Queue items for analysis; `first` puts them ahead of everything else."""
+    def enqueue(self, items: list[ReviewItem], first: bool = False, force: bool = False) -> None:
+        """Queue items; `first` puts them ahead of everything else, `force` skips remembered analyses."""
         for item in items:
             item.status, item.error = "pending", ""
             if item in self._pending:
                 self._pending.remove(item)
+            if force:
+                self._forced.add(item.key)
             self.changed.emit(item)
         if first:
             self._pending.extendleft(reversed(items))
@@ -69,49 +77,48 @@ class AnalysisQueue(QObject):
             self._explaining.cancel()
         self.busy_changed.emit()
 
+    def _request(self, item: ReviewItem) -> Request:
+        mode = "edited" if item.is_image and item.text_edited else "image" if item.is_image else "text"
+        return Request(item.source, item.name, mode, item.sha256, item.text, item.ocr,
+                       item.engine or self.force_engine or None, item.key in self._forced)
+
     def _pump(self) -> None:
         if self.moderator is None or self._running is not None or not self._pending:
             return
         item = self._pending.popleft()
         item.status = "analysing"
         self.changed.emit(item)
-        moderator, source, text, name = self.moderator, item.source, item.text, item.name
-        engine = item.engine or self.force_engine or None
-        mode = "edited" if item.is_image and item.text_edited else "image" if item.is_image else "text"
+        moderator, cache, ocr_key, request = self.moderator, self.cache, self.ocr_key, self._request(item)
+        self._forced.discard(item.key)
 
-        def analyse(ctx: TaskContext):
-            ctx.progress(-1, f"Analysing {name}…")
-            if mode == "edited":
-                return moderator.analyze(text)  # the moderator's corrected text, no new OCR
-            if mode == "text":
-                return moderator.analyze(source)
-            return moderator.analyze(source, engine=engine, progress=lambda stage: ctx.progress(-1, f"{name}: {stage}…"))
+        def run(ctx: TaskContext):
+            ctx.progress(-1, f"Analysing {request.name}…")
+            return analyse(moderator, request, cache, ocr_key,
+                           progress=lambda stage: ctx.progress(-1, f"{request.name}: {stage}…"))
 
         worker = self.pool.start(
-            analyse,
-            on_result=lambda analysis: self._done(item, analysis),
+            run,
+            on_result=lambda outcome: self._done(item, outcome),
             on_error=lambda exc: self._failed(item, exc),
             on_progress=self.progress.emit,
             on_finished=lambda: self._finished(item),
-            name=f"analyse {name}",
+            name=f"analyse {item.name}",
         )
         self._running = (item, worker)
         self.busy_changed.emit()
 
-    def _done(self, item: QueueItem, analysis) -> None:
-        item.analysis, item.status, item.error = analysis, "done", ""
-        if analysis.ocr is not None:
-            item.ocr, item.text = analysis.ocr, analysis.ocr.text
-        elif not item.is_image:
-            item.text = analysis.text
-        item.explanation, item.text_edited = None, False
+    def _done(self, item: ReviewItem, outcome) -> None:
+        if item.sha256 is None:
+            self.session.set_hash(item, outcome.sha256)
+        self.session.set_analysis(item, outcome.analysis)
+        item.from_cache = outcome.from_cache
         self.analysed.emit(item)
 
-    def _failed(self, item: QueueItem, exc: BaseException) -> None:
+    def _failed(self, item: ReviewItem, exc: BaseException) -> None:
         item.status = "error"
         self.failed.emit(item, exc)
 
-    def _finished(self, item: QueueItem) -> None:
+    def _finished(self, item: ReviewItem) -> None:
         if self._running is not None and self._running[0] is item:
             self._running = None
         if item.status == "analysing":  # cancelled: the result was discarded
@@ -120,7 +127,7 @@ class AnalysisQueue(QObject):
         self._pump()
         self.busy_changed.emit()
 
-    def explain(self, item: QueueItem, num_samples: int) -> bool:
+    def explain(self, item: ReviewItem, num_samples: int) -> bool:
         """LIME for `item`'s current text (a running explanation is cancelled); False if not possible."""
         if item.analysis is None or self.moderator is None:
             return False
@@ -152,6 +159,6 @@ class AnalysisQueue(QObject):
         self.busy_changed.emit()
         return True
 
-    def _explained(self, item: QueueItem, explanation) -> None:
+    def _explained(self, item: ReviewItem, explanation) -> None:
         item.explanation = explanation
         self.explained.emit(item)

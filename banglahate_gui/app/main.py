@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from banglahate_gui.app.icon import app_icon
 from banglahate_gui.app.main_window import TITLE, MainWindow
+from banglahate_gui.defaults import DEVICES
 
 ORGANIZATION = "BanglaHate"
 
@@ -20,8 +22,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      description=f"{TITLE}: review memes and text for hate speech")
     parser.add_argument("paths", nargs="*", type=Path, help="images or folders to open")
     parser.add_argument("--bundle", help="model bundle folder for this session (default: Settings, else shipped)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="inference device for this session")
+    parser.add_argument("--device", choices=DEVICES, help="inference device for this session")
     parser.add_argument("--log", help="review log file for this session (default: Settings)")
+    parser.add_argument("--smoke-out", type=Path, metavar="FILE",
+                        help="smoke test: once every opened file is analysed, write one JSON line each to FILE and "
+                             "quit (exit 1 if any failed)")
     return parser.parse_args(argv)
 
 
@@ -43,7 +48,28 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args.paths:
         QTimer.singleShot(0, lambda: window.open_paths(args.paths))
+        if args.smoke_out:
+            QTimer.singleShot(0, lambda: _quit_when_analysed(app, window, args.smoke_out))
     return app.exec()
+
+
+def _quit_when_analysed(app: QApplication, window: MainWindow, out: Path) -> None:
+    """`--smoke-out`: wait for every queued item, write `{name, platform, error, analysis}` lines, quit."""
+    expected, done = len(window.session.items), []
+
+    def analysed(item) -> None:
+        done.append(item)
+        if len(done) < expected:
+            return
+        with open(out, "w", encoding="utf-8") as f:
+            for i in done:
+                analysis = i.analysis.to_dict() if i.analysis is not None else None
+                row = {"name": i.name, "platform": app.platformName(), "error": i.error, "analysis": analysis}
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        window.close()
+        app.exit(1 if any(i.error or i.analysis is None for i in done) else 0)
+
+    window.item_analysed.connect(analysed)
 
 
 if __name__ == "__main__":

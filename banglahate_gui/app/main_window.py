@@ -1,24 +1,21 @@
 """The main window: review queue | image and text | results and explanation.
 
-All OCR, inference and LIME run in `WorkerPool` threads; the window only ever waits on SQLite
-(one small committed INSERT per decision).
+It shows a `ReviewSession` (the review rules) and runs OCR, inference, LIME and image decoding in
+`WorkerPool` threads; the window itself only waits on one small committed log write per decision.
 """
 
 from __future__ import annotations
 
-import html
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QImageReader, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -29,186 +26,135 @@ from PySide6.QtWidgets import (
 
 from banglahate_gui.app.analysis import AnalysisQueue
 from banglahate_gui.app.banner import MessageBanner
+from banglahate_gui.app.decisions import DecisionController
+from banglahate_gui.app.dialogs import TITLE, ShortcutsDialog, TextDialog, about_html
 from banglahate_gui.app.explain_panel import ExplainPanel
-from banglahate_gui.app.image_view import DROP_HINT, ImageView
+from banglahate_gui.app.image_view import ImageView
+from banglahate_gui.app.menus import build_menus, shortcut_rows
 from banglahate_gui.app.ocr_panel import OcrPanel
+from banglahate_gui.app.opening import ItemOpener
+from banglahate_gui.app.presenter import ItemPresenter
+from banglahate_gui.app.queue_view import QueueView
 from banglahate_gui.app.result_panel import ResultPanel
 from banglahate_gui.app.settings import AppSettings, SettingsDialog
-from banglahate_gui.app.triage import QueueItem, TriageList, make_thumbnail
-from banglahate_gui.app.workers import TaskContext, WorkerPool
+from banglahate_gui.app.status import describe_error, open_cache, open_review_log
+from banglahate_gui.app.workers import WorkerPool
 from banglahate_gui.errors import BundleError, EmptyTextError, ImageError, OcrUnavailableError
-from banglahate_gui.ocr import expand_folders
-from banglahate_gui.review_log import ReviewLog, export_csv, export_jsonl, sha256_bytes, sha256_file, sha256_text
+from banglahate_gui.review.session import ReviewItem, ReviewSession
 
-TITLE = "BanglaHate Moderator"
 ModeratorFactory = Callable[[AppSettings], object]
+OCR_FIELDS = ("ocr_threshold", "ocr_preprocess", "ocr_recognizer")
+MODEL_FIELDS = ("bundle", "device") + OCR_FIELDS
 
 
 def load_moderator(settings: AppSettings):
     """Default factory: the real Moderator with the settings' bundle, device and OCR options."""
-    from banglahate_gui.ocr import OcrConfig
     from banglahate_gui.pipeline import Moderator
 
-    return Moderator.load(settings.bundle or None, device=settings.device,
-                          ocr=OcrConfig(threshold=settings.ocr_threshold, preprocess=settings.ocr_preprocess,
-                                        recognizer_dir=settings.ocr_recognizer or None))
-
-
-def describe_error(exc: BaseException, name: str = "") -> str:
-    """One line for the banner: what went wrong and what to do."""
-    where = f"{name}: " if name else ""
-    if isinstance(exc, BundleError):
-        return (f"Model not loaded — {exc}. "
-                "Open Settings ▸ Model bundle folder and pick a bundle (a folder with bundle.json).")
-    if isinstance(exc, EmptyTextError):
-        return f"{where}no text found. Type or correct the text in the text box and press Re-analyze."
-    if isinstance(exc, ImageError):
-        return f"{where}{exc}"
-    if isinstance(exc, OcrUnavailableError):
-        return f"{where}{exc} Choose the other engine in the OCR engine box."
-    if isinstance(exc, (NotImplementedError, ImportError)):
-        return f"{where}this feature is not available in this build ({exc})."
-    return f"{where}unexpected {type(exc).__name__}: {exc}"
-
-
-def image_to_png(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(data.data())
+    return Moderator.load(settings.bundle or None, device=settings.device, ocr=settings.ocr_config())
 
 
 class MainWindow(QMainWindow):
-    """`moderator_factory(settings)` builds the Moderator in a worker (injectable for tests)."""
+    """`moderator_factory(settings)` builds the Moderator in a worker (injectable for tests);
+    `overrides` apply to this run only (command-line options) and are not saved by Settings."""
 
     model_ready = Signal(object)  # the moderator, once loaded
-    item_analysed = Signal(object)  # a QueueItem whose analysis (or error) arrived
+    item_analysed = Signal(object)  # a ReviewItem whose analysis (or error) arrived
     decision_recorded = Signal(object)  # the LogEntry just committed (decision, note or undo)
     explanation_ready = Signal(object)
+    image_shown = Signal(object)  # the ReviewItem whose full picture was decoded and shown
 
-    def __init__(
-        self,
-        settings_store: QSettings | None = None,
-        moderator_factory: ModeratorFactory | None = None,
-        overrides: dict | None = None,
-    ):
+    def __init__(self, settings_store: QSettings | None = None, moderator_factory: ModeratorFactory | None = None,
+                 overrides: dict | None = None):
         super().__init__()
         self.store = settings_store if settings_store is not None else QSettings()
-        self.settings = AppSettings.load(self.store)
-        for key, value in (overrides or {}).items():
-            setattr(self.settings, key, value)
+        self.stored = AppSettings.load(self.store)
+        self.overrides = dict(overrides or {})
+        self.settings = replace(self.stored, **self.overrides)
         self.moderator_factory = moderator_factory or load_moderator
         self.moderator = None
         self.pool = WorkerPool(max_threads=3, parent=self)
-        self.log: ReviewLog | None = None
-        self.states: dict = {}
-        self._next_key = 0
-        self.analysis = AnalysisQueue(self.pool, self)
-        self.analysis.force_engine = self.settings.force_engine
-        self._undo: list[tuple[int, int]] = []  # (log row id, item key) of this session
-
+        self.session = ReviewSession(policy=self.settings.verdict_policy, moderator=self.settings.moderator_name)
+        self.analysis = AnalysisQueue(self.pool, self.session, self)
+        self.opener = ItemOpener(self)
+        self.decisions = DecisionController(self)
+        self.decisions.recorded.connect(self.decision_recorded.emit)
+        self.presenter = ItemPresenter(self)
         self.setWindowTitle(TITLE)
         self.setAcceptDrops(True)
         self.resize(1400, 880)
         self._build_ui()
-        self._build_actions()
+        self.actions_by_name = build_menus(self)
+        self._apply_view_settings()
         self._open_log()
         self.load_model()
 
     # ----- layout -------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.banner = MessageBanner()
-        self.triage = TriageList()
-        self.triage.current_changed.connect(self._show_item)
+        self.queue = QueueView(self.session)
+        self.queue.current_changed.connect(self.presenter.show)
+        self.queue.filters_changed.connect(self.update_status)
         self.image_view = ImageView()
         self.ocr_panel = OcrPanel()
         self.ocr_panel.reanalyze_requested.connect(self.reanalyze_text)
         self.ocr_panel.engine_changed.connect(self.reread_with_engine)
         self.result_panel = ResultPanel()
         self.explain_panel = ExplainPanel()
-        self.explain_panel.explain_requested.connect(self.explain_current)
-
+        self.explain_panel.explain_requested.connect(self.presenter.explain_current)
         centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(self.image_view)
         centre.addWidget(self.ocr_panel)
         centre.setSizes([520, 300])
-        right = QTabWidget()
-        right.addTab(self.result_panel, "Prediction")
-        right.addTab(self.explain_panel, "Explanation")
-        self.tabs = right
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.result_panel, "Prediction")
+        self.tabs.addTab(self.explain_panel, "Explanation")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for widget in (self.triage, centre, right):
+        for widget in (self.queue, centre, self.tabs):
             self.splitter.addWidget(widget)
-        self.splitter.setSizes([300, 620, 480])
+        self.splitter.setSizes([320, 600, 480])
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(body)
-
         bar = self.statusBar()
-        self.model_label = QLabel("Loading model…")
-        self.queue_label = QLabel()
+        self.model_label, self.queue_label, self.progress_label = QLabel("Loading model…"), QLabel(), QLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
         self.progress.setVisible(False)
-        self.progress_label = QLabel()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(self.cancel_work)
         bar.addWidget(self.model_label)
         bar.addWidget(self.queue_label)
-        bar.addPermanentWidget(self.progress_label)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
+        for widget in (self.progress_label, self.progress, self.cancel_button):
+            bar.addPermanentWidget(widget)
         self.pool.busy_changed.connect(lambda _running: self._refresh_busy())
-        self.analysis.changed.connect(self._item_changed)
-        self.analysis.analysed.connect(self._analysed)
-        self.analysis.failed.connect(self._analysis_failed)
-        self.analysis.explained.connect(self._explained)
-        self.analysis.explain_failed.connect(self._explain_failed)
-        self.analysis.progress.connect(self._progress)
-        self.analysis.busy_changed.connect(self._refresh_busy)
-        self._update_status()
+        a = self.analysis
+        a.changed.connect(lambda item: (self.queue.rebuild(), self.update_status()))
+        a.analysed.connect(self._analysed)
+        a.failed.connect(self._analysis_failed)
+        a.explained.connect(self.presenter.explained)
+        a.explain_failed.connect(self.presenter.explain_failed)
+        a.progress.connect(self._progress)
+        a.busy_changed.connect(self._refresh_busy)
+        self.update_status()
 
-    def _action(self, menu, text: str, shortcut, slot, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        menus = self.menuBar()
-        file = menus.addMenu("&File")
-        self._action(file, "Open images…", QKeySequence.StandardKey.Open, self.open_files_dialog)
-        self._action(file, "Open folder…", "Ctrl+Shift+O", self.open_folder_dialog)
-        self.paste_action = self._action(file, "Paste image or text", QKeySequence.StandardKey.Paste, self.paste)
-        file.addSeparator()
-        self._action(file, "Export review log as CSV…", None, lambda: self.export_log("csv"))
-        self._action(file, "Export review log as JSONL…", None, lambda: self.export_log("jsonl"))
-        file.addSeparator()
-        self._action(file, "Settings…", QKeySequence.StandardKey.Preferences, self.open_settings)
-        self._action(file, "Quit", QKeySequence.StandardKey.Quit, self.close)
-        review = menus.addMenu("&Review")
-        self._action(review, "Approve", "A", lambda: self.decide("approve"), "Keep the item")
-        self._action(review, "Remove", "R", lambda: self.decide("remove"), "Take the item down")
-        self._action(review, "Escalate", "E", lambda: self.decide("escalate"), "Send to a senior moderator")
-        self._action(review, "Note…", "N", lambda: self.add_note(), "Attach a note to the item")
-        review.addSeparator()
-        self._action(review, "Next item", "J", lambda: self.triage.move(1))
-        self._action(review, "Previous item", "K", lambda: self.triage.move(-1))
-        self._action(review, "Undo last decision", QKeySequence.StandardKey.Undo, self.undo)
-        review.addSeparator()
-        self._action(review, "Explain", "X", self.explain_current, "LIME word highlights")
-        self._action(review, "Cancel running work", "Ctrl+.", self.cancel_work)
-        self._action(review, "Dismiss message", "Esc", self.banner.dismiss)
-        help_menu = menus.addMenu("&Help")
-        self._action(help_menu, "About", None, self.show_about)
+    def _apply_view_settings(self) -> None:
+        s = self.settings
+        self.image_view.set_softening(s.blur_images, s.greyscale_images)
+        self.session.set_policy(s.verdict_policy)
+        self.session.moderator = s.moderator_name
+        self.analysis.force_engine = s.force_engine
+        self.analysis.ocr_key = s.ocr_config().cache_key()
+        if self.analysis.cache is not None:
+            self.analysis.cache.close()
+        self.analysis.cache = open_cache(s, self.banner) if s.remember_analyses else None
+        self.queue.rebuild()
+        if self.queue.current() is not None:
+            self.presenter.show(self.queue.current().key)  # verdicts under the new policy
 
     # ----- model --------------------------------------------------------------------------
     def load_model(self) -> None:
@@ -223,335 +169,104 @@ class MainWindow(QMainWindow):
     def _model_loaded(self, moderator) -> None:
         self.moderator = moderator
         self.model_ready.emit(moderator)
-        self._update_status()
+        self.update_status()
         self.analysis.set_moderator(moderator)
 
     def _model_failed(self, exc: BaseException) -> None:
         self.model_label.setText("No model")
         self.report(exc, action=("Settings…", self.open_settings))
 
-    def model_description(self) -> str:
-        m = self.moderator
-        if m is None:
-            return "No model"
-        classifier = getattr(m, "classifier", None)
-        bundle = getattr(classifier, "bundle_id", None) or Path(str(getattr(m, "bundle_path", "?"))).name
-        return f"Model: {bundle} · device {getattr(m, 'device', '?')}"
-
-    # ----- opening items ------------------------------------------------------------------
+    # ----- opening (ItemOpener does the work) -----------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
         mime = event.mimeData()
         if mime.hasUrls() or mime.hasImage() or mime.hasText():
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if self.open_mime(event.mimeData()):
+        if self.opener.open_mime(event.mimeData()):
             event.acceptProposedAction()
 
-    def paste(self) -> None:
-        if not self.open_mime(QGuiApplication.clipboard().mimeData()):
-            self.banner.show_message("The clipboard holds no image, file or text to check.", "info")
-
-    def open_mime(self, mime: QMimeData) -> bool:
-        """What a drop or a paste does: files/folders, else an image, else text. True if anything opened."""
-        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
-        if paths:
-            self.open_paths(paths)
-            return True
-        if mime.hasImage():
-            image = QImage(mime.imageData())
-            if not image.isNull():
-                self.add_image_bytes(image_to_png(image), "Pasted image")
-                return True
-        if mime.hasText() and mime.text().strip():
-            self.add_text(mime.text())
-            return True
-        return False
-
     def open_paths(self, paths: list[Path]) -> None:
-        files: list[Path] = []
-        for path in paths:
-            files.extend(expand_folders([path]))
-        if not files:
-            self.banner.show_message("No images found there (png, jpg, webp, bmp, gif, tiff).", "info")
-            return
-        items = [self._new_item(f, f.name) for f in files]
-        self._scan(items)
-        self._enqueue(items, first=len(items) == 1)
-        if len(items) == 1 or self.triage.current() is None:
-            self.triage.select(items[0].key)
+        self.opener.open_paths(paths)
 
     def open_folder(self, folder: str | Path) -> None:
-        self.open_paths([Path(folder)])
+        self.opener.open_paths([Path(folder)])
 
-    def add_image_bytes(self, data: bytes, name: str) -> QueueItem:
-        item = self._new_item(data, name, sha256_bytes(data))
-        item.thumbnail = make_thumbnail(data)
-        self._restore(item)
-        self._enqueue([item], first=True)
-        self.triage.select(item.key)
-        return item
-
-    def add_text(self, text: str) -> QueueItem:
-        one_line = " ".join(text.split())
-        item = self._new_item(text, one_line[:40] + ("…" if len(one_line) > 40 else ""), sha256_text(text))
-        item.text = text
-        self._restore(item)
-        self._enqueue([item], first=True)
-        self.triage.select(item.key)
-        return item
-
-    def _new_item(self, source, name: str, sha256: str | None = None) -> QueueItem:
-        item = QueueItem(self._next_key, source, name, sha256=sha256)
-        self._next_key += 1
-        self.triage.add(item)
-        return item
-
-    def _scan(self, items: list[QueueItem]) -> None:
-        """Hash and thumbnail files in a worker; restores logged decisions as hashes arrive."""
-        jobs = [(item.key, item.source) for item in items]
-
-        def scan(ctx: TaskContext):
-            for key, path in jobs:
-                try:
-                    ctx.emit((key, sha256_file(path), make_thumbnail(path)))
-                except OSError:
-                    ctx.emit((key, None, None))
-
-        self.pool.start(scan, on_yield=self._scanned, name="scan")
-
-    def _scanned(self, value) -> None:
-        key, sha, thumbnail = value
-        item = self.triage.items.get(key)
-        if item is None:
-            return
-        item.thumbnail = thumbnail
-        if sha and not item.sha256:
-            item.sha256 = sha
-            self._restore(item)
-        self.triage.refresh(item)
-
-    def _restore(self, item: QueueItem) -> None:
-        state = self.states.get(item.sha256) if item.sha256 else None
-        if state is not None:
-            item.decision, item.note = state.decision, state.note
-        self.triage.refresh(item)
-        self._update_status()
-
-    # ----- analysis (AnalysisQueue runs it; these slots show what comes back) ---------------
-    def _enqueue(self, items: list[QueueItem], first: bool = False) -> None:
-        self.analysis.enqueue(items, first)
-
-    def _item_changed(self, item: QueueItem) -> None:
-        self.triage.refresh(item)
-        self._update_status()
-
-    def _analysed(self, item: QueueItem) -> None:
-        self.triage.refresh(item)
-        self.item_analysed.emit(item)
-        if self.triage.current() is item:
-            self._show_item(item.key)
-            if self.settings.auto_explain:
-                self.explain_current()
-
-    def _analysis_failed(self, item: QueueItem, exc: BaseException) -> None:
-        item.error = describe_error(exc)
-        self.triage.refresh(item)
-        self.report(exc, item.name)
-        self.item_analysed.emit(item)
-        if self.triage.current() is item:
-            self._show_item(item.key)
-
-    def reanalyze_text(self, text: str) -> None:
-        """Re-classify the current item's text as edited (no new OCR)."""
-        item = self.triage.current()
-        if item is None:
-            if text.strip():
-                self.add_text(text)
-            return
-        item.text, item.text_edited, item.engine = text, True, ""
-        if not item.is_image:
-            item.source = text
-        self._enqueue([item], first=True)
-
-    def reread_with_engine(self, engine: str) -> None:
-        item = self.triage.current()
-        if item is None or not item.is_image:
-            return
-        item.engine, item.text_edited = engine, False
-        self._enqueue([item], first=True)
-
-    def cancel_work(self) -> None:
-        """Stop queued and running analyses and explanations (the items can be re-analysed)."""
-        self.analysis.cancel()
-
-    # ----- showing an item ----------------------------------------------------------------
-    def _show_item(self, key: int) -> None:
-        item = self.triage.items[key]
-        image = None
-        if item.is_image:
-            if isinstance(item.source, bytes):
-                image = QImage.fromData(item.source)
-            else:
-                reader = QImageReader(str(item.source))
-                reader.setAutoTransform(True)
-                image = reader.read()
-        if not item.is_image:
-            self.image_view.placeholder = "Text item: no image"
-        elif image is None or image.isNull():
-            self.image_view.placeholder = f"Cannot preview {item.name}"
-        else:
-            self.image_view.placeholder = DROP_HINT
-        self.image_view.set_image(image, item.ocr.boxes if item.ocr is not None else None)
-        self.ocr_panel.show_item(item.text, item.ocr, item.engine, item.is_image)
-        if item.analysis is not None:
-            self.result_panel.set_prediction(item.analysis.prediction, bool(getattr(item.analysis, "truncated", False)))
-        else:
-            self.result_panel.clear({"error": item.error}.get(item.status, f"{item.name}: {item.status}…"))
-        if item.explanation is not None:
-            self.explain_panel.set_explanation(item.explanation)
-        else:
-            self.explain_panel.clear()
-        self._update_status()
-
-    # ----- explanation --------------------------------------------------------------------
-    def explain_current(self) -> None:
-        item = self.triage.current()
-        if item is not None and self.explain_panel.available:
-            if self.analysis.explain(item, self.settings.lime_samples):
-                self.explain_panel.set_busy(True)
-
-    def _explained(self, item: QueueItem) -> None:
-        if self.triage.current() is item:
-            self.explain_panel.set_explanation(item.explanation)
-        self.explanation_ready.emit(item)
-
-    def _explain_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, (NotImplementedError, ImportError)):
-            self.explain_panel.set_unavailable(str(exc) or "the explain module is not installed")
-        else:
-            self.explain_panel.clear("The explanation failed; see the message above.")
-            self.report(exc, "Explanation")
-
-    # ----- decisions ----------------------------------------------------------------------
-    def _open_log(self) -> None:
-        if self.log is not None:
-            self.log.close()
-        try:
-            self.log = ReviewLog(self.settings.review_log_path)
-            self.states = self.log.states()
-        except Exception as exc:  # noqa: BLE001 - a bad path must not stop the app
-            self.log, self.states = None, {}
-            self.banner.show_message(
-                f"Cannot open the review log {self.settings.review_log_path}: {exc}. "
-                "Choose another file in Settings ▸ Review log file.", "error", ("Settings…", self.open_settings))
-            return
-        for item in self.triage.items.values():
-            item.decision = item.note = None
-            self._restore(item)
-
-    def _ensure_hash(self, item: QueueItem) -> str:
-        if item.sha256 is None:
-            item.sha256 = sha256_file(item.source)
-        return item.sha256
-
-    def decide(self, decision: str, note: str | None = None) -> None:
-        """Log a verdict (or a note) for the current item; a verdict moves on to the next undecided item."""
-        item = self.triage.current()
-        if item is None:
-            return
-        if self.log is None:
-            self.banner.show_message("No review log is open: decisions are not being saved. "
-                                     "Choose a file in Settings ▸ Review log file.", "error",
-                                     ("Settings…", self.open_settings))
-            return
-        try:
-            sha = self._ensure_hash(item)
-        except OSError as exc:
-            self.report(exc, item.name)
-            return
-        bundle = getattr(getattr(self.moderator, "classifier", None), "bundle_id", None)
-        entry = self.log.record(
-            sha, decision, path=item.source if isinstance(item.source, Path) else "", note=note,
-            ocr_text=item.text or None, probabilities=item.probabilities(), bundle_id=bundle,
-        )
-        self._undo.append((entry.id, item.key))
-        self._apply_state(item)
-        self.decision_recorded.emit(entry)
-        if decision != "note":
-            self.triage.next_undecided()
-
-    def add_note(self, text: str | None = None) -> None:
-        item = self.triage.current()
-        if item is None:
-            return
-        if text is None:
-            text, ok = QInputDialog.getMultiLineText(self, "Note", f"Note for {item.name}:", item.note or "")
-            if not ok:
-                return
-        self.decide("note", note=text)
-
-    def undo(self) -> None:
-        """Cancel this session's latest decision (an `undo` row; nothing is deleted) and go back to it."""
-        if not self._undo or self.log is None:
-            self.banner.show_message("Nothing to undo in this session.", "info")
-            return
-        entry_id, key = self._undo.pop()
-        entry = self.log.undo(entry_id)
-        item = self.triage.items.get(key)
-        if item is not None:
-            self._apply_state(item)
-            self.triage.select(key)
-        self.decision_recorded.emit(entry)
-
-    def _apply_state(self, item: QueueItem) -> None:
-        state = self.log.state(item.sha256)
-        self.states[item.sha256] = state
-        item.decision, item.note = state.decision, state.note
-        for other in self.triage.items.values():  # duplicates share a hash, and a verdict
-            if other is not item and other.sha256 == item.sha256:
-                other.decision, other.note = state.decision, state.note
-                self.triage.refresh(other)
-        self.triage.refresh(item)
-        self._update_status()
-
-    def export_log(self, fmt: str, path: str | None = None) -> None:
-        if self.log is None:
-            return
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, f"Export review log ({fmt.upper()})",
-                                                  f"review_log.{fmt}", f"{fmt.upper()} (*.{fmt})")
-            if not path:
-                return
-        rows = (export_csv if fmt == "csv" else export_jsonl)(self.log, path)
-        self.banner.show_message(f"Exported {rows} log rows to {path}.", "info")
-
-    # ----- dialogs ------------------------------------------------------------------------
-    def about_text(self) -> str:
-        lines = [f"<b>{TITLE}</b>", "Offline review of Bangla memes, screenshots and text for hate speech."]
-        if self.moderator is not None and hasattr(self.moderator, "info"):
-            info = self.moderator.info()
-            bundle = info.get("bundle", {})
-            lines += [f"Model: {bundle.get('id')} ({bundle.get('path')})", f"Device: {info.get('device')}",
-                      f"OCR engines: {info.get('ocr')}",
-                      f"banglahate_gui {info.get('banglahate_gui')} · torch {info.get('torch')} · "
-                      f"transformers {info.get('transformers')} · Python {info.get('python')}"]
-        lines.append(f"Review log: {self.settings.review_log_path}")
-        return "<br>".join(html.escape(line) if i else line for i, line in enumerate(lines))
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, f"About {TITLE}", self.about_text())
+    def add_text(self, text: str) -> ReviewItem:
+        return self.opener.add_text(text)
 
     def open_files_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open images", "",
+        files, _ = QFileDialog.getOpenFileNames(self, "Open images", self.opener.last_folder or "",
                                                 "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)")
         if files:
             self.open_paths([Path(f) for f in files])
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of memes")
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of memes", self.opener.last_folder or "")
         if folder:
             self.open_folder(folder)
+
+    # ----- analysis results ---------------------------------------------------------------
+    def _analysed(self, item: ReviewItem) -> None:
+        self.opener.regroup()
+        self.queue.rebuild()
+        self.item_analysed.emit(item)
+        if self.queue.current() is item:
+            self.presenter.show(item.key)
+            if self.settings.auto_explain:
+                self.presenter.explain_current()
+        self.update_status()
+
+    def _analysis_failed(self, item: ReviewItem, exc: BaseException) -> None:
+        self.session.set_failed(item, describe_error(exc))
+        self.queue.rebuild()
+        self.report(exc, item.name)
+        self.item_analysed.emit(item)
+        if self.queue.current() is item:
+            self.presenter.show(item.key)
+
+    def reanalyze_text(self, text: str) -> None:
+        """Re-classify the current item's text as edited (no new OCR); the result is remembered."""
+        item = self.queue.current()
+        if item is None:
+            if text.strip():
+                self.add_text(text)
+            return
+        self.session.edit_text(item, text)
+        self.analysis.enqueue([item], first=True, force=True)
+
+    def reanalyze_current(self) -> None:
+        """Analyse the current item again from its source, ignoring a remembered result."""
+        item = self.queue.current()
+        if item is not None:
+            item.text_edited = False
+            self.analysis.enqueue([item], first=True, force=True)
+
+    def reread_with_engine(self, engine: str) -> None:
+        item = self.queue.current()
+        if item is None or not item.is_image:
+            return
+        item.engine, item.text_edited = engine, False
+        self.analysis.enqueue([item], first=True, force=True)
+
+    def explain_current(self) -> None:
+        self.presenter.explain_current()
+
+    def cancel_work(self) -> None:
+        """Stop queued and running analyses and explanations (the items can be re-analysed)."""
+        self.analysis.cancel()
+
+    # ----- log, settings, dialogs ---------------------------------------------------------
+    def _open_log(self) -> None:
+        if self.session.log is not None:
+            self.session.log.close()
+        self.session.set_log(open_review_log(self.settings.review_log_path, self.banner, self.open_settings))
+        self.queue.rebuild()
+        self.update_status()
+
+    def toggle_undecided(self) -> None:
+        box = self.queue.decision_filter
+        box.setCurrentIndex(box.findData("undecided") if box.currentData() != "undecided" else 0)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
@@ -559,15 +274,28 @@ class MainWindow(QMainWindow):
             self.apply_settings(dialog.values())
 
     def apply_settings(self, new: AppSettings) -> None:
+        """Use `new` now; save it, except one-run overrides the user left as they were."""
         old, self.settings = self.settings, new
-        new.save(self.store)
+        self.stored = new.persisted(self.stored, self.overrides)
+        self.stored.save(self.store)
+        self.overrides = {k: v for k, v in self.overrides.items() if getattr(new, k) == v}
         if new.review_log_path != old.review_log_path:
-            self._undo.clear()
             self._open_log()
-        self.analysis.force_engine = new.force_engine
-        if (new.bundle, new.device, new.ocr_threshold) != (old.bundle, old.device, old.ocr_threshold):
+        self._apply_view_settings()
+        if any(getattr(new, f) != getattr(old, f) for f in MODEL_FIELDS):
             self.banner.dismiss()
-            self.load_model()
+            self.load_model()  # OCR options included: they apply at once, no restart
+
+    def about_text(self) -> str:
+        info = self.moderator.info() if self.moderator is not None and hasattr(self.moderator, "info") else None
+        bundle = (info or {}).get("bundle", {}).get("path") or getattr(self.moderator, "bundle_path", None)
+        return about_html(info, self.settings.review_log_path, bundle)
+
+    def show_about(self) -> None:
+        TextDialog(f"About {TITLE}", self.about_text(), self).exec()
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(shortcut_rows(self), self).exec()
 
     # ----- status and errors --------------------------------------------------------------
     def report(self, exc: BaseException, name: str = "", action=None) -> None:
@@ -583,8 +311,7 @@ class MainWindow(QMainWindow):
             self.progress.setValue(round(fraction * 1000))
 
     def _refresh_busy(self) -> None:
-        loading = self.moderator is None and bool(self.pool.active)
-        busy = loading or self.analysis.busy
+        busy = (self.moderator is None and bool(self.pool.active)) or self.analysis.busy
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy and self.moderator is not None)
         if not busy:
@@ -593,23 +320,28 @@ class MainWindow(QMainWindow):
             self.explain_panel.set_busy(False)
             if self.explain_panel.explanation is None and self.explain_panel.available:
                 self.explain_panel.clear()
-        self._update_status()
+        self.update_status()
 
-    def _update_status(self) -> None:
-        if self.moderator is not None:
-            self.model_label.setText(self.model_description())
-        c = self.triage.counts()
-        self.queue_label.setText(
-            f"Queue: {c['items']} items · {c['waiting']} waiting · {c['decided']} decided"
-            + (f" · {c['errors']} errors" if c["errors"] else "")
-        )
+    def update_status(self) -> None:
+        m = self.moderator
+        if m is not None:
+            bundle = getattr(getattr(m, "classifier", None), "bundle_id", None) or Path(str(m.bundle_path)).name
+            self.model_label.setText(f"Model: {bundle} · device {getattr(m, 'device', '?')}")
+        c = self.session.counts()
+        extras = [f"{c['uncertain']} uncertain" if c["uncertain"] else "", f"{c['errors']} errors" if c["errors"] else ""]
+        self.queue_label.setText(" · ".join([f"Queue: {c['items']} items", f"{c['waiting']} waiting",
+                                             f"{c['decided']} decided"] + [e for e in extras if e]))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.cancel_work()
-        self.pool.wait(3000)
-        if self.log is not None:
-            self.log.close()
-            self.log = None
+        self.pool.cancel_all()
+        self.pool.wait(30_000)  # cancelled work stops at its next check; OCR of one image at most
+        if self.session.log is not None:
+            self.session.log.close()
+            self.session.set_log(None)
+        if self.analysis.cache is not None:
+            self.analysis.cache.close()
+            self.analysis.cache = None
         super().closeEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override

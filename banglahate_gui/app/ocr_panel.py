@@ -13,15 +13,21 @@ ENGINE_NAMES = {"easyocr": "EasyOCR", "tesseract": "Tesseract"}
 
 
 def gate_summary(ocr) -> str:
-    """One rich-text paragraph: engine kept, every reading's recognizer and confidence, the gate's reason."""
+    """One rich-text paragraph: engine kept, every reading's recognizer and confidence, which engine read
+    each line (calibrated confidence, background lines marked), the gate's reason."""
     kept = ENGINE_NAMES.get(ocr.engine, ocr.engine)
     readings = " · ".join(
         f"{ENGINE_NAMES.get(r.engine, r.engine)}{f' ({r.model})' if r.model else ''} {r.confidence:.2f}"
         for r in ocr.readings
     )
+    lines = " · ".join(  # which engine read which line, caption first
+        f"{ENGINE_NAMES.get(line.engine, line.engine)} {line.kept.calibrated:.2f}"
+        f"{' (background)' if line.role == 'background' else ''}: {line.text}"
+        for line in ocr.lines)
     return (
         f"Text read by <b>{html.escape(kept)}</b> (confidence {ocr.confidence:.2f}). "
         f"Readings: {html.escape(readings) or '—'}.<br>"
+        + (f"Lines: {html.escape(lines)}<br>" if lines else "") +
         f"Gate at {ocr.threshold:.2f}: {html.escape(ocr.gate_reason)}"
     )
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar, QVBo
 
 TASK_TITLES = {"binary": "Hateful?", "type": "Hate type", "target": "Target", "severity": "Severity"}
 TOP_BAR = "QProgressBar::chunk { background: %s; border-radius: 3px; }"
-HATE_COLOUR, CALM_COLOUR, OTHER_COLOUR = "#c0392b", "#2e8b57", "#7f8c9a"
+HATE_COLOUR, CALM_COLOUR, OTHER_COLOUR, UNCERTAIN_COLOUR = "#c0392b", "#2e8b57", "#7f8c9a", "#7d3cbd"
 MUTED_TOP, MUTED = "#b5bcc4", "#d9dde2"
 EMPHASIS = (
     "QGroupBox { border: 2px solid %s; border-radius: 5px; margin-top: 1.3em; padding-top: 4px; }"
@@ -75,21 +75,40 @@ class ResultPanel(QWidget):
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.verdict)
         self.boxes: dict[str, TaskBox] = {}
+        self.verdict_status = ""
         self._layout = layout
         layout.addStretch(1)
 
     def clear(self, message: str = "No item analysed yet") -> None:
+        self.verdict_status = ""
         self.verdict.setText(message)
         for box in self.boxes.values():
             box.setVisible(False)
 
-    def set_prediction(self, prediction, truncated: bool = False) -> None:
-        hate_p = float(prediction.hate_probability)
-        hateful = prediction.tasks["binary"].label == "hate"
-        colour = HATE_COLOUR if hateful else CALM_COLOUR
-        word = "Hateful" if hateful else "Not hateful"
-        text = (f"<span style='font-size:16pt; font-weight:600; color:{colour}'>{word}</span>"
-                f" &nbsp; P(hate) = {hate_p:.1%}")
+    def set_prediction(self, prediction, verdict, truncated: bool = False) -> None:
+        """Show a `Prediction` as judged by the team's policy (`review.verdict.Verdict`)."""
+        self.verdict_status = verdict.status
+        if verdict.insufficient_text:
+            self.verdict.setText(f"<span style='font-size:16pt; font-weight:600; color:{OTHER_COLOUR}'>"
+                                 "Insufficient text</span><br>Too little text to classify: read the picture, or "
+                                 "type its text and Re-analyze.")
+            for box in self.boxes.values():
+                box.setVisible(False)
+            return
+        hate_p = verdict.hate_probability
+        hateful = verdict.hateful
+        if verdict.uncertain:
+            colour, word = UNCERTAIN_COLOUR, "Uncertain"
+            side = "leans hateful" if hateful else "leans not hateful"
+            detail = f" &nbsp; P(hate) = {hate_p:.1%} — inside the uncertain band, {side}; a person should judge"
+        else:
+            colour, word = (HATE_COLOUR, "Hateful") if hateful else (CALM_COLOUR, "Not hateful")
+            detail = f" &nbsp; P(hate) = {hate_p:.1%}"
+        text = f"<span style='font-size:16pt; font-weight:600; color:{colour}'>{word}</span>{detail}"
+        text += ("<br><small>Calibrated probability: of many items shown at this value, about that share "
+                 "are hateful.</small>")
+        if verdict.rare_combos:
+            text += "<br>⚠ Unusual combination: " + "; ".join(verdict.rare_combos) + " — check the labels below."
         if truncated:
             text += "<br><i>Long text: only the first part was classified.</i>"
         self.verdict.setText(text)
@@ -100,12 +119,15 @@ class ResultPanel(QWidget):
                 self._layout.insertWidget(self._layout.count() - 1, box)
             box.setVisible(True)
             auxiliary = name != "binary"
-            calm = task_pred.label in ("not_hate", "none")
-            box.set_probabilities(task_pred.probabilities, task_pred.label,
+            shown = verdict.tasks[name]
+            calm = shown.label in ("not_hate", "none")
+            box.set_probabilities(task_pred.probabilities, shown.label,
                                   CALM_COLOUR if calm else HATE_COLOUR, muted=auxiliary and not hateful)
             title = TASK_TITLES.get(name, name)
             if auxiliary and not hateful:
                 title += " — conditional on hate"
+            if shown.uncertain:
+                title += " — uncertain"
             box.setTitle(title)
             box.setEnabled(hateful or not auxiliary)  # disabled = greyed by the style
             box.setStyleSheet(EMPHASIS if auxiliary and hateful else "")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import json
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
@@ -16,16 +17,25 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QWidget,
 )
 
-from banglahate_gui.ocr.config import BUILTIN_RECOGNIZER, PREPROCESS_MODES
+from banglahate_gui.defaults import DEVICES, OCR_THRESHOLD
+from banglahate_gui.ocr.config import BUILTIN_RECOGNIZER, PREPROCESS_MODES, OcrConfig
+from banglahate_gui.app.policy_editor import PolicyEditor
+from banglahate_gui.review.verdict import Policy, PolicyError
 
-DEVICES = ("auto", "cpu", "cuda")
-ENGINES = {"": "Auto (0.60 gate)", "easyocr": "EasyOCR", "tesseract": "Tesseract"}
+ENGINES = {"": f"Auto ({OCR_THRESHOLD:.2f} gate)", "easyocr": "EasyOCR", "tesseract": "Tesseract"}
 """Engine choice -> label; "" lets the confidence gate choose."""
+
+
+def profiles_dir() -> Path:
+    """Where named threshold profiles (JSON, shareable) are kept."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".banglahate") / "profiles"
 
 
 def default_log_path() -> str:
@@ -37,17 +47,40 @@ def default_log_path() -> str:
 class AppSettings:
     bundle: str = ""  # "" = the shipped default bundle
     device: str = "auto"
-    ocr_threshold: float = 0.60
+    ocr_threshold: float = OCR_THRESHOLD
     force_engine: str = ""  # "", "easyocr" or "tesseract"
     ocr_preprocess: str = "auto"  # one of PREPROCESS_MODES
     ocr_recognizer: str = ""  # "" = the shipped Bengali+Latin recognizer, "builtin", or a folder
     lime_samples: int = 500
     auto_explain: bool = False
     review_log: str = ""  # "" = default_log_path()
+    moderator_name: str = ""  # recorded with each decision
+    blur_images: bool = True  # pictures shown blurred until revealed (B)
+    greyscale_images: bool = False
+    remember_analyses: bool = True
+    analysis_cache: str = ""  # "" = banglahate_gui.cache.default_cache_path()
+    policy: str = ""  # the verdict Policy as JSON ("" = defaults)
 
     @property
     def review_log_path(self) -> str:
         return self.review_log or default_log_path()
+
+    @property
+    def verdict_policy(self) -> Policy:
+        try:
+            return Policy.from_dict(json.loads(self.policy)) if self.policy else Policy()
+        except (PolicyError, json.JSONDecodeError):
+            return Policy()
+
+    def ocr_config(self) -> OcrConfig:
+        return OcrConfig(threshold=self.ocr_threshold, preprocess=self.ocr_preprocess,
+                         recognizer_dir=self.ocr_recognizer or None)
+
+    def persisted(self, stored: AppSettings, overrides: dict) -> AppSettings:
+        """What to save: a one-run override (`--log`, `--bundle`, `--device`) left unchanged in the
+        dialog keeps the stored value; one the user changed there is saved."""
+        kept = {k: getattr(stored, k) for k, v in overrides.items() if getattr(self, k) == v}
+        return replace(self, **kept)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,6 +128,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None):
         super().__init__(parent)
+        self.settings = settings
         self.setWindowTitle("Settings")
         self.setMinimumWidth(620)
         form = QFormLayout(self)
@@ -145,6 +179,21 @@ class SettingsDialog(QDialog):
         self.log.setPlaceholderText(default_log_path())
         form.addRow("Review log file", _path_row(self.log, self._pick_log))
 
+        self.moderator_name = QLineEdit(settings.moderator_name)
+        self.moderator_name.setPlaceholderText("recorded with each decision")
+        form.addRow("Moderator name", self.moderator_name)
+        self.blur = QCheckBox("Blur pictures until revealed (B)")
+        self.blur.setChecked(settings.blur_images)
+        self.greyscale = QCheckBox("Show pictures in greyscale until revealed")
+        self.greyscale.setChecked(settings.greyscale_images)
+        form.addRow("Graphic images", self.blur)
+        form.addRow("", self.greyscale)
+        self.remember = QCheckBox("Remember analyses (re-opened files are shown at once)")
+        self.remember.setChecked(settings.remember_analyses)
+        form.addRow("Analyses", self.remember)
+        self.policy = PolicyEditor(settings.verdict_policy, profiles_dir(), self)
+        form.addRow(self.policy)
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -179,4 +228,18 @@ class SettingsDialog(QDialog):
             lime_samples=self.samples.value(),
             auto_explain=self.auto_explain.isChecked(),
             review_log=self.log.text().strip(),
+            moderator_name=self.moderator_name.text().strip(),
+            blur_images=self.blur.isChecked(),
+            greyscale_images=self.greyscale.isChecked(),
+            remember_analyses=self.remember.isChecked(),
+            analysis_cache=self.settings.analysis_cache,
+            policy=json.dumps(self.policy.policy().to_dict(), ensure_ascii=False),
         )
+
+    def accept(self) -> None:
+        try:
+            self.policy.policy()
+        except PolicyError as exc:
+            QMessageBox.warning(self, "Thresholds", str(exc))
+            return
+        super().accept()

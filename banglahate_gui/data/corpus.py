@@ -9,11 +9,13 @@ as a *duplicate* when its labels agree with the kept row on every task both labe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from banglahate_gui.data.sources import (
     SOURCE_NAMES,
     SOURCES,
     check_data_dir,
-    load_blp25_unlabeled,
+    OFFICIAL_TEST_FILES,
     source,
 )
 from banglahate_gui.model.schema import IGNORE_INDEX, task
@@ -43,6 +45,7 @@ CORPUS_FILE = "corpus.csv"
 CARD_JSON = "dataset_card.json"
 CARD_MD = "dataset_card.md"
 UNLABELED_FILE = "unlabeled.txt"
+TEST_IDS_FILE = "test_split_ids.txt"
 _MIN_STRATUM = 10
 """Strata smaller than this are pooled into one, so the stratified split never fails."""
 
@@ -176,19 +179,27 @@ def build_corpus(
 
 
 def unlabeled_texts(data_dir: Path, corpus: Corpus | None = None) -> list[str]:
-    """Normalized, deduplicated texts for masked-LM pre-training: BLP-25 unlabeled files + all labeled texts.
+    """Normalized, deduplicated texts for masked-LM pre-training: the corpus's train and validation texts.
 
-    Pass a `corpus` built from the same `data_dir` to reuse its texts instead of reading the sources again.
-    The labeled texts include the corpus's test split (text only, no labels).
+    Never the corpus's test split, and never a row of an official test file (`OFFICIAL_TEST_FILES`: BD-SHS,
+    VITD and TB-OLID test, the unlabeled BLP-25 test files), whatever split it fell in. Pass a `corpus`
+    built from the same `data_dir` to reuse it instead of building it again.
     """
-    data_dir = check_data_dir(data_dir)
-    if corpus is None:
-        labeled = (t for s in SOURCES for t in s.load(data_dir, None)["text"])
-        texts = [normalize(t) for t in labeled]
-    else:
-        texts = list(corpus.frame["text"])
-    texts += [normalize(t) for t in load_blp25_unlabeled(data_dir)]
-    return list(dict.fromkeys(t for t in texts if len(t) >= MIN_CHARS))
+    corpus = corpus if corpus is not None else build_corpus(data_dir)
+    df = corpus.frame
+    keep = (df["split"] != "test") & ~df["origin"].isin(OFFICIAL_TEST_FILES)
+    return list(dict.fromkeys(t for t in df.loc[keep, "text"] if len(t) >= MIN_CHARS))
+
+
+def row_ids(frame: pd.DataFrame) -> list[str]:
+    """A stable id per corpus row: the first 16 hex digits of sha1(source + TAB + normalized text)."""
+    return [hashlib.sha1(f"{s}\t{t}".encode()).hexdigest()[:16] for s, t in zip(frame["source"], frame["text"])]
+
+
+def frozen_test_ids() -> frozenset[str]:
+    """The committed ids of the test split (`data/test_split_ids.txt`): evaluation rows no stage may train on."""
+    raw = resources.files("banglahate_gui.data").joinpath(TEST_IDS_FILE).read_text(encoding="ascii")
+    return frozenset(line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def main_build(data_dir: Path, out_dir: Path) -> Corpus:

@@ -38,10 +38,11 @@ from typing import Any
 
 import pandas as pd
 
+from banglahate_gui.defaults import default_data_dir
 from banglahate_gui.errors import BanglaHateError
 from banglahate_gui.model.schema import IGNORE_INDEX, task
 
-DEFAULT_DATA_DIR = Path("../shared/data")
+DEFAULT_DATA_DIR = default_data_dir()
 RAW_COLUMNS = ("text", "binary", "type", "target", "severity", "type_fine", "target_fine", "origin")
 LABEL_COLUMNS = ("binary", "type", "target", "severity")
 
@@ -154,6 +155,13 @@ BLP25_UNLABELED_FILES = (
     "blp25_multihate/blp25_hatespeech_dev_test_unlabeled.tsv",
     "blp25_multihate/blp25_hatespeech_test_unlabeled.tsv",
 )
+OFFICIAL_TEST_FILES = (
+    *BLP25_UNLABELED_FILES,
+    "bdshs/test.csv",
+    "vitd_blp2023/test.csv",
+    "tb_olid/test.json",
+)
+"""Files that are the official test sets of their shared tasks / papers: never pre-training text."""
 BLP25_MAPPING = {
     "binary": "hate_type != 'None'",
     "type": {"Abusive": "abusive", "Profane": "abusive", "Sexism": "gender", "Political Hate": "others", "Religious Hate": "others"},
@@ -177,11 +185,6 @@ def load_blp25(data_dir: Path, limit: int | None = None) -> pd.DataFrame:
             )
             rows.append((text, labels, type_, whom))
     return _frame(rows, BLP25_FILES[0])
-
-
-def load_blp25_unlabeled(data_dir: Path, limit: int | None = None) -> list[str]:
-    """Raw texts of the BLP-25 dev_test and test files (no labels), for masked-LM pre-training."""
-    return [t for rel in BLP25_UNLABELED_FILES for t in _read_blp25(data_dir, rel, limit)["text"]]
 
 
 # ---------------------------------------------------------------------------------------------

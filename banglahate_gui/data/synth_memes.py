@@ -253,11 +253,198 @@ def render_background(kind: str, size: tuple[int, int], rng: random.Random, *, l
 
 def _damage(image: Image.Image, rng: random.Random) -> Image.Image:
     """What reposting does to a meme: slight rotation and blur, downscale, JPEG recompression."""
-    image = image.rotate(rng.uniform(-2.0, 2.0), resample=Image.BICUBIC, fillcolor=(128, 128, 128))
+    return repost(image, rng)[0]
+
+
+# --- The four meme styles of the OCR benchmark and calibration, with per-word gold boxes ---
+
+MEME_STYLES = ("screenshot", "band", "outline_flat", "outline_photo")
+SIGN_WORDS = ("SALE", "Pharmacy", "Tea Stall", "Hotel", "Open 24h", "Mobile Bank", "Tailors", "Library")
+UI_WORDS = ("Like", "Comment", "Share")
+
+
+@dataclass
+class StyledMeme:
+    """A meme of one of `MEME_STYLES`: its caption (gold), and every word drawn on it with its box
+    (caption and background words alike: page names, buttons, signs)."""
+
+    image: Image.Image
+    caption: str
+    style: str
+    words: list[tuple[str, tuple[int, int, int, int], bool]]  # (word, bbox, is caption)
+    seed: int
+
+    @property
+    def background_text(self) -> str:
+        return " ".join(word for word, _box, caption in self.words if not caption)
+
+
+def photo_backgrounds(folder: str | Path) -> tuple[str, ...]:
+    """Image files under `folder` usable as photos (sorted, so seeded picks are stable)."""
+    exts = (".jpg", ".jpeg", ".png", ".webp")
+    return tuple(sorted(str(p) for p in Path(folder).rglob("*") if p.suffix.lower() in exts)) if Path(folder).is_dir() else ()
+
+
+@functools.lru_cache(maxsize=32)
+def _photo(path: str, max_side: int = 1400) -> Image.Image:
+    """The photo at `path`, decoded once and shrunk to at most `max_side` (wallpapers are 4K)."""
+    with Image.open(path) as source:
+        photo = source.convert("RGB")
+    photo.thumbnail((max_side, max_side), Image.BILINEAR)
+    return photo
+
+
+def photo_crop(path: str, size: tuple[int, int], rng: random.Random) -> Image.Image:
+    """A seeded crop of the photo at `path`, scaled to `size`."""
+    photo = _photo(path)
+    width, height = size
+    scale = max(width / photo.width, height / photo.height) * rng.uniform(1.0, 1.6)
+    photo = photo.resize((max(width, int(photo.width * scale)), max(height, int(photo.height * scale))), Image.BILINEAR)
+    left, top = rng.randint(0, photo.width - width), rng.randint(0, photo.height - height)
+    return photo.crop((left, top, left + width, top + height))
+
+
+def texture(size: tuple[int, int], rng: random.Random) -> Image.Image:
+    """A procedural photo stand-in: blurred blobs plus stripes, bricks or noise (seeded)."""
+    width, height = size
+    base = np.asarray(render_background("noise", size, rng, light=rng.random() < 0.4), dtype=np.float32)
+    nprng = np.random.default_rng(rng.randrange(2**32))
+    kind = rng.choice(("stripes", "bricks", "grain"))
+    yy, xx = np.mgrid[0:height, 0:width]
+    if kind == "stripes":
+        pattern = np.sin((xx * rng.uniform(-1, 1) + yy) / rng.uniform(6, 30)) * 40
+    elif kind == "bricks":
+        cell = rng.randint(20, 60)
+        pattern = (((yy // cell) + (xx // (2 * cell))) % 2) * 50.0 - 25 - ((yy % cell) < 3) * 60
+    else:
+        pattern = nprng.normal(0, 25, size=(height, width))
+    return Image.fromarray(np.clip(base + pattern[..., None], 0, 255).astype(np.uint8), "RGB")
+
+
+def render_styled(caption: str, style: str, *, seed: int = 0, size: tuple[int, int] = (800, 600),
+                  photo: Image.Image | None = None, background_words: list[str] | None = None,
+                  font: str | None = None) -> StyledMeme:
+    """Draw `caption` in one of `MEME_STYLES`.
+
+    screenshot: a social-media post (page name, text, buttons) on white; band: black text in a white band
+    over a picture; outline_flat: white text with a black outline on a flat colour; outline_photo: the
+    same over `photo` (a procedural texture when None) plus `background_words` painted as signs."""
+    if style not in MEME_STYLES:
+        raise ValueError(f"style must be one of {MEME_STYLES}, got {style!r}")
+    if not raqm_available():
+        raise RuntimeError("Pillow was built without raqm: Bengali would render unshaped; install libraqm0")
+    rng = random.Random(seed)
+    width, height = size
+    font_path = font or _pick_font(caption, rng)
+    fallback = latin_fonts()[0] if latin_fonts() else font_path
+    words: list[tuple[str, tuple[int, int, int, int], bool]] = []
+    paragraphs = [p for p in gold_text(caption).split("\n") if p]
+    if style == "screenshot":
+        canvas = Image.new("RGB", size, (255, 255, 255))
+        draw = ImageDraw.Draw(canvas)
+        small = max(14, height // 32)
+        _draw_words(draw, [rng.choice(("News Page", "Dhaka Fun", "Meme Ghor", "Bangla Troll"))], fallback, fallback,
+                    small, (int(width * 0.12), int(height * 0.04)), (60, 60, 60), None, words, False)
+        size_px = max(18, height // rng.randint(14, 20))
+        lines, fonts, size_px = _fit([" ".join(paragraphs)], font_path, fallback, size_px, int(width * 0.9),
+                                     int(height * 0.7))
+        y = int(height * 0.14)
+        for line in lines:
+            _draw_words(draw, line.split(), font_path, fallback, size_px, (int(width * 0.05), y), (20, 20, 20), None,
+                        words, True)
+            y += int(size_px * 1.45)
+        x = int(width * 0.1)
+        for label in UI_WORDS:
+            _draw_words(draw, [label], fallback, fallback, small, (x, int(height * 0.92)), (90, 90, 90), None, words, False)
+            x += width // 3
+        return StyledMeme(canvas, " ".join(paragraphs), style, words, seed)
+    if style == "outline_flat":
+        canvas = render_background("flat", size, rng, light=False)
+    elif photo is not None:
+        canvas = photo.convert("RGB").resize(size)
+    else:
+        canvas = texture(size, rng)
+    draw = ImageDraw.Draw(canvas)
+    if style == "outline_photo":
+        signs = background_words or []
+        for slot, text in enumerate(signs):
+            _draw_sign(draw, text, rng, size, fallback, words, (slot, len(signs)))
+    if style == "band":
+        band = height // (3 if len(paragraphs) > 1 else 4)
+        canvas.paste((255, 255, 255), (0, 0, width, band))
+        blocks = [(paragraphs, band, (max(2, band // 10)))]
+        fill, stroke = (0, 0, 0), None
+    else:
+        blocks = [([p], height // 3, y) for p, y in zip(paragraphs, (int(height * 0.03), None))]
+        fill, stroke = (255, 255, 255), (0, 0, 0)
+    for block, region_h, y in blocks:
+        size_px = max(16, height // 10)
+        lines, fonts, size_px = _fit(block, font_path, fallback, size_px, int(width * 0.92), region_h)
+        line_h = int(size_px * 1.45)
+        if y is None:
+            y = height - line_h * len(lines) - int(height * 0.04)
+        elif style == "band":
+            y = max(2, (region_h - line_h * len(lines)) // 2)
+        for line in lines:
+            line_w = sum(draw.textlength(run, font=f) for run, f in font_runs(line, fonts))
+            _draw_words(draw, line.split(), font_path, fallback, size_px, (int((width - line_w) / 2), y), fill,
+                        stroke, words, True)
+            y += line_h
+    return StyledMeme(canvas, " ".join(paragraphs), style, words, seed)
+
+
+def _draw_words(draw: ImageDraw.ImageDraw, line_words: list[str], font_path: str, fallback: str, size_px: int,
+                origin: tuple[int, int], fill, stroke, words: list, caption: bool) -> None:
+    """Draw words left to right from `origin`, recording each word's box."""
+    fonts = (load_font(font_path, size_px), load_font(fallback, size_px))
+    x, y = origin
+    stroke_w = max(2, size_px // 12) if stroke else 0
+    space = draw.textlength(" ", font=fonts[0])
+    for word in line_words:
+        start = x
+        for run, f in font_runs(word, fonts):
+            draw.text((x, y), run, font=f, fill=fill, stroke_width=stroke_w, stroke_fill=stroke)
+            x += draw.textlength(run, font=f)
+        words.append((word, (int(start), int(y), int(x), int(y + size_px * 1.3)), caption))
+        x += space
+
+
+def _draw_sign(draw: ImageDraw.ImageDraw, text: str, rng: random.Random, size: tuple[int, int], fallback: str,
+               words: list, slot: tuple[int, int]) -> None:
+    """A coloured sign with `text` in the middle of the picture (background text), in its own
+    horizontal slot (`slot` = (index, count)) so signs never overlap."""
+    width, height = size
+    font_path = _pick_font(text, rng)
+    slot_h = int(height * 0.36 / slot[1])
+    size_px = min(rng.randint(max(12, height // 40), max(14, height // 16)), max(10, int(slot_h / 1.7)))
+    fonts = (load_font(font_path, size_px), load_font(fallback, size_px))
+    text_w = int(sum(draw.textlength(run, font=f) for run, f in font_runs(text, fonts)))
+    left = rng.randint(0, max(0, width - text_w - 20))
+    top = int(height * 0.3) + slot[0] * slot_h + rng.randint(0, max(0, slot_h - int(size_px * 1.6)))
+    colour = tuple(rng.randint(0, 255) for _ in range(3))
+    ink = (0, 0, 0) if sum(colour) > 380 else (255, 255, 255)
+    draw.rectangle((left, top, left + text_w + 20, top + int(size_px * 1.6)), fill=colour)
+    _draw_words(draw, text.split(), font_path, fallback, size_px, (left + 10, top + size_px // 6), ink, None, words, False)
+
+
+def repost(image: Image.Image, rng: random.Random):
+    """Reposting damage (rotation, blur, downscale, JPEG recompression) and the map it applies to a
+    point (x, y) of the original, so gold word boxes follow the pixels."""
+    import math
+
+    angle = rng.uniform(-2.0, 2.0)
+    image = image.rotate(angle, resample=Image.BICUBIC, fillcolor=(128, 128, 128))
     image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.0, 1.0)))
     scale = rng.uniform(0.6, 1.0)
+    cx, cy = image.width / 2, image.height / 2
     image = image.resize((int(image.width * scale), int(image.height * scale)), Image.BILINEAR)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=rng.randint(30, 90))
     buffer.seek(0)
-    return Image.open(buffer).convert("RGB")
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+
+    def move(x: float, y: float) -> tuple[float, float]:  # PIL rotates counter-clockwise about the centre
+        dx, dy = x - cx, y - cy
+        return (cx + dx * cos + dy * sin) * scale, (cy - dx * sin + dy * cos) * scale
+
+    return Image.open(buffer).convert("RGB"), move

@@ -1,13 +1,25 @@
-"""BanglaHateNet: task schema, multi-task encoders, late fusion, bundle save/load."""
+"""BanglaHateNet: task schema, multi-task encoders, lexical member, late fusion, bundle save/load.
 
-from banglahate_gui.model.bundle import ENCODER_NAMES, BundleManifest, read_manifest, save_bundle
-from banglahate_gui.model.fused import FusedClassifier, fuse, load_bundle
-from banglahate_gui.model.multitask import MultiTaskEncoder
-from banglahate_gui.model.prediction import Prediction, TaskPrediction, predictions_from_proba
-from banglahate_gui.model.schema import TASK_NAMES, TASKS, Task
+Attributes are imported lazily, so `banglahate_gui.model.schema` (and `data/`) never pull in torch.
+"""
 
-__all__ = [
-    "ENCODER_NAMES", "TASKS", "TASK_NAMES", "BundleManifest", "FusedClassifier", "MultiTaskEncoder",
-    "Prediction", "Task", "TaskPrediction", "fuse", "load_bundle", "predictions_from_proba",
-    "read_manifest", "save_bundle",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "ENCODER_NAMES": "bundle", "BundleManifest": "bundle", "read_manifest": "bundle", "save_bundle": "bundle",
+    "FusedClassifier": "fused", "fuse": "fused", "load_bundle": "fused",
+    "LexicalMember": "lexical",
+    "MultiTaskEncoder": "multitask",
+    "Prediction": "prediction", "TaskPrediction": "prediction", "predictions_from_proba": "prediction",
+    "TASK_NAMES": "schema", "TASKS": "schema", "Task": "schema",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-DEVICES = ("auto", "cpu", "cuda")
+from banglahate_gui.defaults import DEVICES
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:

@@ -1,4 +1,8 @@
-"""FusedClassifier: late fusion of the XLM-R-family and MuRIL-family encoders' probabilities."""
+"""FusedClassifier: per-task late fusion of the members' probabilities, temperature-scaled, with decision offsets.
+
+For task t: P_t = softmax(log(Σ_m w_{t,m}·P_{t,m}) / T_t); the label is argmax(log P_t + offsets_t).
+Texts with nothing to judge (`sufficiency.has_judgeable_text`) get `insufficient_text` without scoring.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from banglahate_gui.model.bundle import ENCODER_NAMES, BundleManifest, bundle_id, load_encoder, read_manifest
-from banglahate_gui.model.conditional import compose_conditional
+from banglahate_gui.model.bundle import ENCODER_NAMES, LEXICAL_NAME, BundleManifest, bundle_id, read_manifest
+from banglahate_gui.model.calibration import apply_temperature
+from banglahate_gui.model.conditional import compose
 from banglahate_gui.model.device import resolve_device
+from banglahate_gui.model.lexical import LexicalMember
 from banglahate_gui.model.multitask import MultiTaskEncoder
-from banglahate_gui.model.prediction import Prediction, predictions_from_proba
+from banglahate_gui.model.prediction import Prediction, insufficient_prediction, predictions_from_proba
+from banglahate_gui.model.schema import Task
+from banglahate_gui.model.sufficiency import has_judgeable_text
 from banglahate_gui.text import normalize
 
 Probabilities = dict[str, np.ndarray]
@@ -19,33 +27,43 @@ Probabilities = dict[str, np.ndarray]
 
 
 def fuse(p_xlmr: Probabilities, p_muril: Probabilities, weight: float) -> Probabilities:
-    """P = w·P_xlmr + (1−w)·P_muril, task by task."""
+    """The paper's two-encoder fusion: P = w·P_xlmr + (1−w)·P_muril, task by task."""
     return {task: weight * p_xlmr[task] + (1.0 - weight) * p_muril[task] for task in p_xlmr}
 
 
-class FusedClassifier:
-    """Two independent multi-task encoders whose softmax outputs are averaged with weight `w`."""
+def fuse_members(per_member: dict[str, Probabilities], weights: dict[str, dict[str, float]]) -> Probabilities:
+    """P_t = Σ_m w_{t,m}·P_{t,m} for every task t of `weights`."""
+    return {task: sum(w * per_member[m][task] for m, w in by_member.items()) for task, by_member in weights.items()}
 
-    def __init__(self, branches: dict[str, tuple[MultiTaskEncoder, object]], manifest: BundleManifest,
-                 device: str | torch.device = "auto", bundle_id: str = ""):
+
+class FusedClassifier:
+    """Encoders and/or the lexical member, fused per task with the bundle's weights and calibration."""
+
+    def __init__(self, members: dict[str, object], manifest: BundleManifest, device: str | torch.device = "auto",
+                 bundle_id: str = ""):
         self.manifest = manifest
-        self.tasks = manifest.tasks
-        self.fusion_weight = manifest.fusion_weight
+        self.tasks: tuple[Task, ...] = manifest.tasks
+        self.fusion_weight = manifest.fusion
         self.max_length = manifest.max_length
         self.bundle_id = bundle_id or manifest.name
         self.device = resolve_device(device)
-        self.branches = branches
-        for model, _ in branches.values():
+        self.members = members
+        self.branches = {n: members[n] for n in ENCODER_NAMES if n in members}
+        for model, _ in self.branches.values():
             model.to(self.device).eval()
 
-    def encoder_proba(self, texts: list[str], batch_size: int = 64) -> dict[str, Probabilities]:
-        """Each encoder's softmax probabilities for already-normalized `texts`."""
+    def member_proba(self, texts: list[str], batch_size: int = 64) -> dict[str, Probabilities]:
+        """Each member's (uncalibrated) probabilities for already-normalized `texts`."""
         if not texts:
             empty = {t.name: np.zeros((0, t.num_labels), dtype=np.float32) for t in self.tasks}
-            return {name: dict(empty) for name in self.branches}
+            return {name: dict(empty) for name in self.members}
         order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths batch with less padding
         out: dict[str, Probabilities] = {}
-        for name, (model, tokenizer) in self.branches.items():
+        for name, member in self.members.items():
+            if name == LEXICAL_NAME:
+                out[name] = member.predict_proba(list(texts))
+                continue
+            model, tokenizer = member
             chunks: dict[str, list[np.ndarray]] = {t.name: [] for t in self.tasks}
             for start in range(0, len(texts), batch_size):
                 batch = [texts[i] for i in order[start:start + batch_size]]
@@ -54,18 +72,29 @@ class FusedClassifier:
             out[name] = {task: _unsort(np.concatenate(parts), order) for task, parts in chunks.items()}
         return out
 
+    def calibrate(self, fused: Probabilities) -> Probabilities:
+        """The bundle's per-task temperatures applied to fused probabilities."""
+        return {t.name: apply_temperature(fused[t.name], self.manifest.temperature(t.name), t.kind)
+                for t in self.tasks}
+
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> Probabilities:
-        """Fused probabilities for already-normalized `texts`."""
-        per_encoder = self.encoder_proba(texts, batch_size)
-        return fuse(per_encoder["xlmr"], per_encoder["muril"], self.fusion_weight)
+        """Fused, calibrated probabilities for already-normalized `texts` (no insufficient-text rule)."""
+        return self.calibrate(fuse_members(self.member_proba(texts, batch_size), self.manifest.fusion))
 
     def predict(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
         """Normalize raw `texts` and classify them."""
         return self.predict_normalized([normalize(t) for t in texts], batch_size)
 
     def predict_normalized(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
-        """Classify already-normalized `texts`."""
-        return predictions_from_proba(texts, self.predict_proba(texts, batch_size), self.tasks)
+        """Classify already-normalized `texts`; those with nothing to judge get `insufficient_text`."""
+        judgeable = [i for i, t in enumerate(texts) if has_judgeable_text(t)]
+        scored = predictions_from_proba([texts[i] for i in judgeable],
+                                        self.predict_proba([texts[i] for i in judgeable], batch_size), self.tasks,
+                                        self.manifest.offsets)
+        out = [insufficient_prediction(t, self.tasks) for t in texts]
+        for i, pred in zip(judgeable, scored):
+            out[i] = pred
+        return out
 
     @torch.inference_mode()
     def _forward(self, model: MultiTaskEncoder, tokenizer, batch: list[str]) -> Probabilities:
@@ -73,7 +102,7 @@ class FusedClassifier:
         enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.device.type == "cuda"):
             logits = model(**enc)
-        return {task: p.cpu().numpy() for task, p in compose_conditional(logits).items()}
+        return compose({task: v.float().cpu().numpy() for task, v in logits.items()}, self.tasks)
 
 
 def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -82,9 +111,33 @@ def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
     return out
 
 
+def load_encoder(folder: Path, tasks: tuple[Task, ...], max_length: int):
+    """(model, tokenizer) of one encoder member, strictly checked."""
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from banglahate_gui.errors import BundleError
+
+    hf_logging.disable_progress_bar()
+    model = MultiTaskEncoder.load_strict(folder, tasks, max_length)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+        raise BundleError(f"{folder / 'tokenizer.json'}: cannot load the tokenizer ({exc})") from exc
+    if len(tokenizer) > model.encoder.config.vocab_size:
+        raise BundleError(f"{folder / 'config.json'}: vocab_size: {model.encoder.config.vocab_size} is smaller "
+                          f"than the tokenizer's {len(tokenizer)} pieces")
+    return model, tokenizer
+
+
 def load_bundle(path: str | Path, device: str | torch.device = "auto") -> FusedClassifier:
-    """Load a bundle folder (safetensors only); `BundleError` names what is missing or wrong."""
+    """Load a bundle folder (safetensors and JSON only); `BundleError` names what is missing or wrong."""
     root = Path(path)
     manifest = read_manifest(root)
-    branches = {name: load_encoder(root / name, manifest.tasks) for name in ENCODER_NAMES}
-    return FusedClassifier(branches, manifest, device=device, bundle_id=bundle_id(root))
+    members: dict[str, object] = {}
+    for name in manifest.members:
+        if name == LEXICAL_NAME:
+            members[name] = LexicalMember.load(root / name, manifest.tasks)
+        else:
+            members[name] = load_encoder(root / name, manifest.tasks, manifest.max_length)
+    return FusedClassifier(members, manifest, device=device, bundle_id=bundle_id(root))

@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig
 
+from banglahate_gui.errors import BundleError
+from banglahate_gui.model.bundle import HEADS_FILE
 from banglahate_gui.model.schema import TASKS, Task
 
-HEADS_FILE = "heads.safetensors"
-ENCODER_FILES = ("config.json", "model.safetensors", HEADS_FILE, "tokenizer.json")
 
 
 class MultiTaskEncoder(nn.Module):
@@ -42,6 +43,50 @@ class MultiTaskEncoder(nn.Module):
             model.heads.load_state_dict({k: v.float() for k, v in load_file(str(heads)).items()})
         return model
 
+    @classmethod
+    def load_strict(cls, folder: Path, tasks: tuple[Task, ...], max_length: int) -> MultiTaskEncoder:
+        """Load a bundle member: every tensor present with its shape and finite, no random initialisation.
+
+        Raises `BundleError` naming the file and the tensor or config field that is wrong.
+        """
+        config_file = folder / "config.json"
+        try:
+            config = AutoConfig.from_pretrained(str(folder))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise BundleError(f"{config_file}: not a valid encoder config ({exc})") from exc
+        _check_config(config, config_file, max_length)
+        try:
+            encoder, info = AutoModel.from_pretrained(str(folder), config=config, add_pooling_layer=False,
+                                                      dtype=torch.float32, output_loading_info=True)
+        except (OSError, ValueError, RuntimeError, KeyError, SafetensorError) as exc:
+            raise BundleError(f"{folder / 'model.safetensors'}: cannot load the encoder weights ({exc})") from exc
+        problems = {k: info.get(k) for k in ("missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs")
+                    if info.get(k)}
+        if problems:
+            detail = "; ".join(f"{k}: {', '.join(map(str, sorted(v, key=str)[:5]))}" for k, v in problems.items())
+            raise BundleError(f"{folder / 'model.safetensors'}: tensors do not match config.json ({detail})")
+        model = cls(encoder, tasks)
+        heads_file = folder / HEADS_FILE
+        try:
+            heads = load_file(str(heads_file))
+        except (OSError, SafetensorError, ValueError) as exc:
+            raise BundleError(f"{heads_file}: cannot read the task heads ({exc})") from exc
+        expected = model.heads.state_dict()
+        for key, value in expected.items():
+            if key not in heads:
+                raise BundleError(f"{heads_file}: tensor {key!r} is missing")
+            if tuple(heads[key].shape) != tuple(value.shape):
+                raise BundleError(f"{heads_file}: tensor {key!r} has shape {tuple(heads[key].shape)}, "
+                                  f"expected {tuple(value.shape)}")
+        extra = sorted(set(heads) - set(expected))
+        if extra:
+            raise BundleError(f"{heads_file}: unexpected tensors {extra}")
+        model.heads.load_state_dict({k: v.float() for k, v in heads.items()}, strict=True)
+        for key, value in model.state_dict().items():
+            if value.is_floating_point() and not torch.isfinite(value).all():
+                raise BundleError(f"{folder}: tensor {key!r} has NaN or infinite values")
+        return model
+
     def save_pretrained(self, out_dir: str | Path, half: bool = False) -> None:
         """Write `config.json`, `model.safetensors` and `heads.safetensors` (fp16 when `half`)."""
         out = Path(out_dir)
@@ -64,3 +109,23 @@ def _head_key(task_name: str) -> str:
 def family_of(path_or_id: str | Path) -> str:
     """The transformers model type (e.g. `xlm-roberta`, `bert`) of a folder or hub id."""
     return AutoConfig.from_pretrained(str(path_or_id)).model_type
+
+
+def _check_config(config: PretrainedConfig, where: Path, max_length: int) -> None:
+    """Config values a loaded encoder can run with (each a `BundleError` naming the field)."""
+    def positive(name: str, upper: int) -> int:
+        value = getattr(config, name, None)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= upper:
+            raise BundleError(f"{where}: {name}: {value!r} is not an integer in 1..{upper}")
+        return value
+
+    for name, upper in (("num_hidden_layers", 48), ("num_attention_heads", 64), ("hidden_size", 8192),
+                        ("intermediate_size", 65536), ("vocab_size", 1_000_000)):
+        positive(name, upper)
+    if config.hidden_size % config.num_attention_heads:
+        raise BundleError(f"{where}: hidden_size {config.hidden_size} is not a multiple of num_attention_heads")
+    positions = positive("max_position_embeddings", 8192)
+    usable = positions - (config.pad_token_id + 1 if config.model_type == "xlm-roberta" else 0)
+    if max_length > usable:
+        raise BundleError(f"{where}: max_position_embeddings: {positions} positions leave {usable} tokens, "
+                          f"fewer than the bundle's max_length {max_length}")

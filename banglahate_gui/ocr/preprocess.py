@@ -16,6 +16,8 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from banglahate_gui.ocr.image import fit_ocr_budget
+
 MIN_LONG_SIDE = 1200
 MAX_UPSCALE = 3.0
 
@@ -51,8 +53,9 @@ STEPS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], ...]] = {
 
 
 def prepare(pixels: np.ndarray, mode: str) -> tuple[np.ndarray, float]:
-    """Apply the steps named by `mode`; returns (pixels, scale relative to the input)."""
-    scale = 1.0
+    """Fit the OCR cost budget (`image.fit_ocr_budget`), then apply the steps named by `mode`;
+    returns (pixels, scale relative to the input)."""
+    pixels, scale = fit_ocr_budget(pixels)
     for step in STEPS[mode]:
         if step is upscale:
             scale *= upscale_factor(pixels)

@@ -1,5 +1,12 @@
-"""`OcrReader`: the gate. EasyOCR first; below the confidence threshold (or no text) Tesseract
-also reads, and the more confident reading wins."""
+"""`OcrReader`: the gate, line by line, on calibrated confidences.
+
+EasyOCR's CRAFT detector cuts the image into lines and its recognizer reads them all in one batch.
+Each line's raw score is mapped to P(line read correctly) (`ocr.calibration`); lines under the gate
+are read again by Tesseract on the same crop (all of them in one Tesseract process) and the better
+calibrated reading of each line is kept. Tesseract reads the whole page only when the detector finds
+nothing (or EasyOCR is unavailable). Lines are marked caption or background (`ocr.layout`) and the
+caption comes first.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,13 @@ import numpy as np
 from PIL import Image
 
 from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.ocr.calibration import Calibration, easyocr_key, load_calibration, tesseract_key
 from banglahate_gui.ocr.config import OcrConfig
 from banglahate_gui.ocr.easyocr_engine import EasyOcrEngine
 from banglahate_gui.ocr.image import load_image
+from banglahate_gui.ocr.layout import mark_roles
 from banglahate_gui.ocr.preprocess import prepare
-from banglahate_gui.ocr.result import OcrResult, Reading
+from banglahate_gui.ocr.result import LineRead, OcrLine, OcrResult, Reading, WordBox, lines_text, reading_order
 from banglahate_gui.ocr.tesseract_engine import TesseractEngine
 
 ENGINES = ("easyocr", "tesseract")
@@ -26,14 +35,37 @@ LABELS = {"easyocr": "EasyOCR", "tesseract": "Tesseract"}
 Progress = Callable[[str], None]
 
 
-class OcrReader:
-    """Reads text from images with EasyOCR and Tesseract behind one confidence gate."""
+def better(easy: LineRead, other: LineRead | None) -> LineRead:
+    """The reading with the higher calibrated score; EasyOCR's on ties and when the other is empty."""
+    if other is None or not other.text or (easy.text and easy.calibrated >= other.calibrated):
+        return easy
+    return other
 
-    def __init__(self, config: OcrConfig | None = None) -> None:
+
+class OcrReader:
+    """Reads text from images with EasyOCR and Tesseract behind one calibrated, per-line gate.
+
+    `easyocr`, `tesseract` and `calibration` replace the engines and score maps built from the config
+    (tests use stand-ins)."""
+
+    def __init__(self, config: OcrConfig | None = None, *, easyocr=None, tesseract=None,
+                 calibration: Calibration | None = None) -> None:
         self.config = config or OcrConfig()
-        self.easyocr = EasyOcrEngine(self.config.easyocr_langs, self.config.resolved_easyocr_dir(), self.config.gpu,
-                                     self.config.resolved_recognizer_dir())
-        self.tesseract = TesseractEngine(self.config.tesseract_lang)
+        self.easyocr = easyocr or EasyOcrEngine(self.config.easyocr_langs, self.config.resolved_easyocr_dir(),
+                                                self.config.gpu, self.config.resolved_recognizer_dir())
+        self.tesseract = tesseract or TesseractEngine(self.config.tesseract_lang)
+        self._calibration = (calibration, "calibration given") if calibration is not None else None
+
+    def calibration(self) -> tuple[Calibration, str]:
+        """The score maps for these engines and a note on where they came from (loaded once)."""
+        if self._calibration is None:
+            self._calibration = load_calibration(self.easyocr.recognizer_dir, self.easyocr.custom)
+        return self._calibration
+
+    def _line(self, engine: str, text: str, raw: float) -> LineRead:
+        calibration, _ = self.calibration()
+        key = easyocr_key(self.easyocr.recognizer()) if engine == "easyocr" else tesseract_key(self.tesseract.lang)
+        return LineRead(engine, text, float(raw), calibration.calibrate(key, raw) if text else 0.0)
 
     def read(self, image: str | Path | bytes | Image.Image, engine: str | None = None,
              progress: Progress | None = None) -> OcrResult:
@@ -47,44 +79,110 @@ class OcrReader:
         loaded = load_image(image, self.config.max_pixels, self.config.max_bytes)
         pixels = np.asarray(loaded)
         timings["load"] = time.perf_counter() - start
-
-        def run(name: str) -> Reading:
-            notify(name)
-            step = time.perf_counter()
-            mode = self.config.preprocess if self.config.preprocess != "auto" else AUTO_PREPROCESS[name]
-            prepared, scale = prepare(pixels, mode)
-            timings[f"preprocess_{name}"] = time.perf_counter() - step
-            reading = getattr(self, name).read(prepared, scale)
-            timings[name] = reading.seconds
-            return reading
-
-        readings, reason = self._gate(run, engine)
-        best = max(readings, key=lambda r: r.confidence)  # first (EasyOCR) wins ties
+        lines, readings, reason = self._gate(pixels, engine, notify, timings)
         timings["total"] = time.perf_counter() - start
         notify("done")
-        return OcrResult(best.text, best.engine, best.confidence, readings, best.boxes, timings, reason,
-                         self.config.threshold, loaded.size)
+        return self._result(lines, readings, reason, timings, loaded.size)
 
-    def _gate(self, run: Callable[[str], Reading], engine: str | None) -> tuple[list[Reading], str]:
-        if engine is not None:
-            return [run(engine)], f"engine forced: {LABELS[engine]}"
+    def _prepared(self, pixels: np.ndarray, name: str, timings: dict[str, float]) -> tuple[np.ndarray, float]:
+        step = time.perf_counter()
+        mode = self.config.preprocess if self.config.preprocess != "auto" else AUTO_PREPROCESS[name]
+        prepared, scale = prepare(pixels, mode)
+        timings[f"preprocess_{name}"] = time.perf_counter() - step
+        return prepared, scale
+
+    def _page(self, pixels: np.ndarray, notify: Progress, timings: dict[str, float]) -> tuple[list[OcrLine], Reading]:
+        """Whole-page Tesseract: one line per Tesseract line, scored with the line map."""
+        notify("tesseract")
+        prepared, scale = self._prepared(pixels, "tesseract", timings)
+        page = self.tesseract.read(prepared, scale)
+        timings["tesseract"] = page.seconds
+        lines = []
+        for row in reading_order(page.boxes):
+            text = " ".join(box.text for box in row)
+            raw = sum(b.confidence * len(b.text) for b in row) / max(1, sum(len(b.text) for b in row))
+            read = self._line("tesseract", text, raw)
+            bbox = (min(b.bbox[0] for b in row), min(b.bbox[1] for b in row),
+                    max(b.bbox[2] for b in row), max(b.bbox[3] for b in row))
+            lines.append(OcrLine(bbox, read, [read]))
+        return lines, _reading("tesseract", lines, [line.kept for line in lines], page.seconds, "")
+
+    def _gate(self, pixels: np.ndarray, engine: str | None, notify: Progress,
+              timings: dict[str, float]) -> tuple[list[OcrLine], list[Reading], str]:
         threshold = self.config.threshold
+        if engine == "tesseract":
+            lines, page = self._page(pixels, notify, timings)
+            return lines, [page], "engine forced: Tesseract"
+        notify("easyocr")
         try:
-            first = run("easyocr")
+            prepared, scale = self._prepared(pixels, "easyocr", timings)
+            step = time.perf_counter()
+            detected = self.easyocr.read_lines(prepared)
+            timings["easyocr"] = time.perf_counter() - step
         except OcrUnavailableError as exc:
-            return [run("tesseract")], f"EasyOCR unavailable ({exc}): used Tesseract"
-        if first.text and first.confidence >= threshold:
-            return [first], f"EasyOCR confidence {first.confidence:.2f} >= {threshold:.2f}: kept EasyOCR"
-        why = (f"EasyOCR confidence {first.confidence:.2f} < {threshold:.2f}" if first.text
-               else "EasyOCR found no text")
+            if engine == "easyocr":
+                raise
+            lines, page = self._page(pixels, notify, timings)
+            return lines, [page], f"EasyOCR unavailable ({exc}): used Tesseract"
+        lines = [OcrLine(tuple(int(round(v / scale)) for v in box.bbox), read, [read])
+                 for box in detected for read in [self._line("easyocr", box.text, box.confidence)]]
+        easy = _reading("easyocr", lines, [line.kept for line in lines], timings["easyocr"], self.easyocr.recognizer())
+        if engine == "easyocr":
+            return [line for line in lines if line.text], [easy], "engine forced: EasyOCR"
+        if not any(line.text for line in lines):
+            why = "EasyOCR found no text"
+            try:
+                page_lines, page = self._page(pixels, notify, timings)
+            except OcrUnavailableError as exc:
+                return [], [easy], f"{why}; Tesseract unavailable ({exc})"
+            if not page_lines:
+                return [], [easy, page], f"{why}: ran Tesseract, which found no text either"
+            return page_lines, [easy, page], f"{why}: Tesseract read the page ({page.confidence:.2f})"
+        low = [line for line in lines if line.kept.calibrated < threshold]
+        counted = f"EasyOCR read {len(lines)} line{'s' if len(lines) != 1 else ''}"
+        if not low:
+            return lines, [easy], f"{counted}, all at calibrated confidence >= {threshold:.2f}: kept EasyOCR"
+        why = f"{counted}, {len(low)} under the gate ({threshold:.2f})"
+        notify("tesseract")
+        step = time.perf_counter()
         try:
-            second = run("tesseract")
+            crops = [pixels[top:bottom, left:right] for left, top, right, bottom in (line.bbox for line in low)]
+            reads = self.tesseract.read_lines(crops)
         except OcrUnavailableError as exc:
-            return [first], f"{why}; Tesseract unavailable ({exc}): kept EasyOCR"
-        if not (first.text or second.text):
-            return [first, second], f"{why}: ran Tesseract, which found no text either"
-        winner = LABELS[second.engine] if second.confidence > first.confidence else LABELS[first.engine]
-        return [first, second], f"{why}: ran Tesseract ({second.confidence:.2f}), {winner} wins"
+            return [line for line in lines if line.text], [easy], f"{why}; Tesseract unavailable ({exc}): kept EasyOCR"
+        timings["tesseract"] = time.perf_counter() - step
+        won = 0
+        for line, (text, raw) in zip(low, reads):
+            other = self._line("tesseract", text, raw)
+            line.reads.append(other)
+            line.kept = better(line.reads[0], other)
+            won += line.kept is other
+        tess = _reading("tesseract", low, [line.reads[-1] for line in low], timings["tesseract"], "")
+        kept = [line for line in lines if line.text]
+        return kept, [easy, tess], f"{why}: Tesseract re-read them and was better on {won} of {len(low)}"
+
+    def _result(self, lines: list[OcrLine], readings: list[Reading], reason: str, timings: dict[str, float],
+                size: tuple[int, int]) -> OcrResult:
+        _, note = self.calibration()
+        confident = mark_roles(lines, size[1])
+        rows = reading_order([WordBox(line.text, line.kept.calibrated, line.bbox) for line in lines])
+        ordered_rows = _rows_of(lines, rows)
+        caption_rows = [row for row in ordered_rows if any(line.role == "caption" for line in row)]
+        background_rows = [row for row in ordered_rows if row not in caption_rows]
+        final = [line for row in caption_rows + background_rows for line in row]
+        boxes = [WordBox(line.text, line.kept.calibrated, line.bbox) for line in final]
+        text = lines_text([[WordBox(line.text, 0.0, line.bbox) for line in row] for row in caption_rows + background_rows])
+        caption = lines_text([[WordBox(line.text, 0.0, line.bbox) for line in row] for row in caption_rows])
+        chars: dict[str, int] = {}
+        for line in final:
+            chars[line.engine] = chars.get(line.engine, 0) + len(line.text)
+        engine = max(chars, key=lambda e: (chars[e], e == "easyocr")) if chars else readings[-1].engine
+        total = sum(len(line.text) for line in final)
+        confidence = sum(line.kept.calibrated * len(line.text) for line in final) / total if total else 0.0
+        if confident:
+            reason += f"; {len(background_rows)} background line(s) after the caption"
+        return OcrResult(text, engine, confidence, readings, boxes, timings, reason, self.config.threshold, size,
+                         final, caption, note)
 
     def available_engines(self) -> dict:
         """Per engine: available, version, and where its data was looked for (for `info`)."""
@@ -103,4 +201,30 @@ class OcrReader:
         except OcrUnavailableError as exc:
             tess["error"] = str(exc)
         return {"easyocr": easy, "tesseract": tess, "threshold": self.config.threshold,
-                "preprocess": self.config.preprocess}
+                "preprocess": self.config.preprocess, "calibration": self.calibration()[1]}
+
+
+def _rows_of(lines: list[OcrLine], rows: list[list[WordBox]]) -> list[list[OcrLine]]:
+    """The lines grouped as `reading_order` grouped their boxes (same bbox and text, in order)."""
+    pool = list(lines)
+    out = []
+    for row in rows:
+        group = []
+        for box in row:
+            match = next(line for line in pool if line.bbox == box.bbox and line.text == box.text)
+            pool.remove(match)
+            group.append(match)
+        out.append(group)
+    return out
+
+
+def _reading(engine: str, lines: list[OcrLine], reads: list[LineRead], seconds: float, model: str) -> Reading:
+    """One engine's reading of `lines` (its own read of each, in reading order; calibrated and raw scores)."""
+    boxes = [WordBox(read.text, read.calibrated, line.bbox) for line, read in zip(lines, reads) if read.text]
+    raw = {id(box): read.raw for box, read in zip(boxes, [r for r in reads if r.text])}
+    rows = reading_order(boxes)
+    ordered = [box for row in rows for box in row]
+    total = sum(len(box.text) for box in ordered)
+    calibrated = sum(box.confidence * len(box.text) for box in ordered) / total if total else 0.0
+    raw_mean = sum(raw[id(box)] * len(box.text) for box in ordered) / total if total else 0.0
+    return Reading(engine, lines_text(rows), calibrated, ordered, seconds, model, raw_mean)

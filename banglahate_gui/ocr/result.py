@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass
 class WordBox:
-    """One recognized word or text box; bbox = (left, top, right, bottom) in original image pixels."""
+    """One recognized word, line or text box; bbox = (left, top, right, bottom) in original image pixels."""
 
     text: str
     confidence: float
@@ -16,10 +16,15 @@ class WordBox:
     def to_dict(self) -> dict:
         return {"text": self.text, "confidence": self.confidence, "bbox": list(self.bbox)}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> WordBox:
+        return cls(data["text"], float(data["confidence"]), tuple(int(v) for v in data["bbox"]))
+
 
 @dataclass
 class Reading:
-    """What one engine read: text in reading order, its confidence (0..1) and boxes; `model` names
+    """What one engine read: text in reading order, its calibrated confidence (P(line read correctly),
+    0..1; the raw score when the engine has no calibration map), its raw score and boxes; `model` names
     the recognizer (EasyOCR: built-in or custom network)."""
 
     engine: str
@@ -28,6 +33,7 @@ class Reading:
     boxes: list[WordBox] = field(default_factory=list)
     seconds: float = 0.0
     model: str = ""
+    raw_confidence: float | None = None  # None: same as `confidence` (no calibration)
 
     def to_dict(self) -> dict:
         return {
@@ -35,14 +41,71 @@ class Reading:
             "model": self.model,
             "text": self.text,
             "confidence": self.confidence,
+            "raw_confidence": self.raw_confidence,
             "boxes": [box.to_dict() for box in self.boxes],
             "seconds": self.seconds,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Reading:
+        raw = data.get("raw_confidence")
+        return cls(data["engine"], data["text"], float(data["confidence"]),
+                   [WordBox.from_dict(b) for b in data.get("boxes", [])], float(data.get("seconds", 0.0)),
+                   data.get("model", ""), None if raw is None else float(raw))
+
+
+@dataclass
+class LineRead:
+    """One engine's reading of one line crop: text, raw score, calibrated score."""
+
+    engine: str
+    text: str
+    raw: float
+    calibrated: float
+
+    def to_dict(self) -> dict:
+        return {"engine": self.engine, "text": self.text, "raw": self.raw, "calibrated": self.calibrated}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LineRead:
+        return cls(data["engine"], data["text"], float(data["raw"]), float(data["calibrated"]))
+
+
+@dataclass
+class OcrLine:
+    """A detected line and the reading the gate kept for it; `reads` holds every engine's reading of
+    the same crop (EasyOCR first). `role`: "caption" or "background" (see `ocr.layout`)."""
+
+    bbox: tuple[int, int, int, int]
+    kept: LineRead
+    reads: list[LineRead]
+    role: str = "caption"
+
+    @property
+    def text(self) -> str:
+        return self.kept.text
+
+    @property
+    def engine(self) -> str:
+        return self.kept.engine
+
+    def to_dict(self) -> dict:
+        return {"bbox": list(self.bbox), "text": self.text, "engine": self.engine, "role": self.role,
+                "kept": self.kept.to_dict(), "reads": [r.to_dict() for r in self.reads]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> OcrLine:
+        return cls(tuple(int(v) for v in data["bbox"]), LineRead.from_dict(data["kept"]),
+                   [LineRead.from_dict(r) for r in data.get("reads", [])], data.get("role", "caption"))
+
 
 @dataclass
 class OcrResult:
-    """The kept reading plus every reading the gate ran and why it chose."""
+    """The kept text plus every reading the gate ran and why it chose.
+
+    `engine`: the engine that read most of the kept characters; `lines`: per detected line, the kept
+    reading and both engines' scores (empty when a whole page was read by one engine); `caption_text`:
+    the kept lines marked as caption; `calibration`: which score maps were used."""
 
     text: str
     engine: str
@@ -53,13 +116,35 @@ class OcrResult:
     gate_reason: str
     threshold: float
     image_size: tuple[int, int]
+    lines: list[OcrLine] = field(default_factory=list)
+    caption_text: str = ""
+    calibration: str = ""
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["readings"] = [reading.to_dict() for reading in self.readings]
         data["boxes"] = [box.to_dict() for box in self.boxes]
+        data["lines"] = [line.to_dict() for line in self.lines]
         data["image_size"] = list(self.image_size)
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> OcrResult:
+        """Restore a result from its `to_dict()` (e.g. out of the analysis cache)."""
+        return cls(
+            text=data["text"],
+            engine=data["engine"],
+            confidence=float(data["confidence"]),
+            readings=[Reading.from_dict(r) for r in data.get("readings", [])],
+            boxes=[WordBox.from_dict(b) for b in data.get("boxes", [])],
+            timings={str(k): float(v) for k, v in (data.get("timings") or {}).items()},
+            gate_reason=data.get("gate_reason", ""),
+            threshold=float(data["threshold"]),
+            image_size=tuple(int(v) for v in data["image_size"]),
+            lines=[OcrLine.from_dict(line) for line in data.get("lines", [])],
+            caption_text=data.get("caption_text", ""),
+            calibration=data.get("calibration", ""),
+        )
 
 
 def weighted_confidence(boxes: list[WordBox]) -> float:

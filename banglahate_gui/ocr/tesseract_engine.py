@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytesseract
+from PIL import Image
 
 from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.ocr.preprocess import otsu, to_gray
 from banglahate_gui.ocr.result import Reading, WordBox, weighted_confidence
 
 NAME = "tesseract"
 APT_PACKAGES = {"ben": "tesseract-ocr-ben", "eng": "tesseract-ocr-eng"}
+LINE_HEIGHT = (40, 96)  # line crops are scaled into this height range (px) before Tesseract
+LIGHT_TEXT = 200  # grey level above which a pixel counts as light (white or outlined) text
+PAD = 12
 
 
 class TesseractEngine:
@@ -69,3 +77,50 @@ class TesseractEngine:
         boxes = [box for key in sorted(lines) for box in lines[key]]
         text = "\n".join(" ".join(box.text for box in lines[key]) for key in sorted(lines))
         return Reading(NAME, text, weighted_confidence(boxes), boxes, time.perf_counter() - start)
+
+    def read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Read each crop as one text line (`--psm 7`) in ONE Tesseract process: every crop, in both
+        polarity variants (`line_variants`), is a page of one multi-page TIFF. Per crop: (text, raw
+        0..1 confidence) of the variant Tesseract was more confident in."""
+        self.check()
+        if not crops:
+            return []
+        pages, owner = [], []
+        for i, crop in enumerate(crops):
+            for variant in line_variants(crop):
+                pages.append(Image.fromarray(variant))
+                owner.append(i)
+        with tempfile.TemporaryDirectory(prefix="banglahate-tess-") as folder:
+            path = Path(folder) / "lines.tif"
+            pages[0].save(path, save_all=True, append_images=pages[1:], compression="tiff_lzw")
+            data = pytesseract.image_to_data(str(path), lang=self.lang, config="--psm 7",
+                                             output_type=pytesseract.Output.DICT)
+        words: dict[int, list[WordBox]] = {}
+        for i, word in enumerate(data["text"]):
+            confidence = float(data["conf"][i])
+            if confidence >= 0 and word.strip():
+                words.setdefault(int(data["page_num"][i]) - 1, []).append(WordBox(word.strip(), confidence / 100, (0, 0, 0, 0)))
+        best: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        for page, i in enumerate(owner):
+            found = words.get(page, [])
+            candidate = (" ".join(w.text for w in found), weighted_confidence(found))
+            if candidate[0] and (not best[i][0] or candidate[1] > best[i][1]):
+                best[i] = candidate
+        return best
+
+
+def line_variants(crop: np.ndarray) -> list[np.ndarray]:
+    """Black-on-white versions of a line crop for Tesseract: Otsu with the majority (background) made
+    white, and, when the crop has light strokes (white or outlined meme text), the light pixels alone
+    as black text (an outline then does not split the letters)."""
+    grey = to_gray(crop)
+    height = grey.shape[0]
+    target = min(max(height, LINE_HEIGHT[0]), LINE_HEIGHT[1])
+    if target != height:
+        grey = cv2.resize(grey, None, fx=target / height, fy=target / height,
+                          interpolation=cv2.INTER_CUBIC if target > height else cv2.INTER_AREA)
+    variants = [otsu(grey)]
+    light = grey >= LIGHT_TEXT
+    if 0.03 <= light.mean() <= 0.6:
+        variants.append(np.where(light, 0, 255).astype(np.uint8))
+    return [cv2.copyMakeBorder(v, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255) for v in variants]

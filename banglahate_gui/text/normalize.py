@@ -1,9 +1,11 @@
 """One `normalize()` for training and inference.
 
-Steps, in order: cut very long input, Unicode NFC, Bengali canonical forms (nukta letters in their NFC
-form, khanda-ta, stray ZWJ/ZWNJ, Assamese letters, Bengali digits), URL / @mention / number
-placeholders, ASCII lower-casing (Banglish keeps its spelling otherwise), squeezing of runs of one
-character, whitespace. The result is idempotent: ``normalize(normalize(x)) == normalize(x)``.
+Steps, in order: cut very long input; invisible characters out (every Unicode default-ignorable and
+bidi-control code point but ZWJ/ZWNJ; blank fillers become spaces; a lone surrogate, which no
+tokenizer can encode, becomes U+FFFD); Unicode NFC; Bengali canonical forms (nukta letters in their
+NFC form, khanda-ta, stray ZWJ/ZWNJ, Assamese letters, Bengali digits); URL / @mention / number
+placeholders; ASCII lower-casing (Banglish keeps its spelling otherwise); squeezing of runs of one
+character; whitespace. The result is idempotent: ``normalize(normalize(x)) == normalize(x)``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ _PIPE_DANDA = re.compile(r"(?<=[\u0980-\u09ff])\s*\|")
 _RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,17 @@ def normalize_with_info(text: str) -> NormalizedText:
         raise TypeError(f"normalize expects str, got {type(text).__name__}")
     original_length = len(text)
     truncated = original_length > _MAX_INPUT_CHARS
-    s = text[:_MAX_INPUT_CHARS]
+    s = _canonical(text[:_MAX_INPUT_CHARS])
+    while len(s) > MAX_CHARS:
+        # A cut can free a digit, URL or mention at the new end: normalizing the cut text keeps the result
+        # idempotent. It ends: placeholders hold none of those, so a cut inside one changes nothing more.
+        truncated = True
+        s = _canonical(s[:MAX_CHARS])
+    return NormalizedText(s, truncated, original_length)
+
+
+def _canonical(s: str) -> str:
+    s = _SURROGATE.sub("\ufffd", s.translate(t.IGNORABLE))
     s = unicodedata.normalize("NFC", s)
     s = _KHANDA_TA.sub(t.KHANDA_TA, s)
     s = _JOINERS.sub("", s)
@@ -65,8 +78,4 @@ def normalize_with_info(text: str) -> NormalizedText:
     s = _PIPE_DANDA.sub("।", s)
     s = s.translate(t.ASCII_LOWER)
     s = _RUN.sub(r"\1\1", s)
-    s = _SPACE.sub(" ", s).strip()
-    if len(s) > MAX_CHARS:
-        truncated = True
-        s = s[:MAX_CHARS].rstrip()
-    return NormalizedText(s, truncated, original_length)
+    return _SPACE.sub(" ", s).strip()

@@ -1,8 +1,15 @@
-"""`banglahate evaluate`: the held-out test split, per task, for each encoder, the fusion and a TF-IDF baseline."""
+"""`banglahate evaluate`: the held-out test split, per task, for every member alone, every pair, the fusion
+and a TF-IDF baseline; a meme slice and a Banglish (romanized) slice; calibration (ECE) before/after.
+
+Every combination other than the bundle's own is fitted on the validation split with the same recipe as
+the bundle (`train.fusion.fit_combination`), so each row gets the same treatment. Deterministic: the
+baseline and the fits have no randomness beyond fixed seeds.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,48 +17,85 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
 
-from banglahate_gui.data.corpus import build_corpus
-from banglahate_gui.model import fuse, load_bundle
-from banglahate_gui.model.schema import IGNORE_INDEX, TASKS
+from banglahate_gui.data.corpus import build_corpus, frozen_test_ids, row_ids
+from banglahate_gui.model import load_bundle
+from banglahate_gui.model.schema import IGNORE_INDEX, Task
 from banglahate_gui.resources import default_bundle_dir
 from banglahate_gui.train.baseline import TfidfBaseline
-from banglahate_gui.train.fusion import search_fusion_weight
-from banglahate_gui.train.metrics import mean_weighted_f1, task_scores
-from banglahate_gui.train.run import split_labels
+from banglahate_gui.train.calibration import expected_calibration_error
+from banglahate_gui.train.fusion import Combination, fit_combination
+from banglahate_gui.train.metrics import task_scores
+from banglahate_gui.train.run import MEME_SOURCE, split_labels, subsets
 
 REFERENCE = {"binary": 0.848, "type": 0.699, "target": 0.705, "severity": 0.727}
 """Weighted F1 of the reference system (its own test set, base encoders on a GPU)."""
+BASELINE = "TF-IDF char n-grams + LR"
+FUSED = "BanglaHateNet fused"
+_LATIN = re.compile(r"[a-z]")
+_BANGLA = re.compile(r"[\u0980-\u09ff]")
+
+
+def romanized(texts: list[str]) -> np.ndarray:
+    """Rows written mostly in Latin script (Banglish / code-mixed), placeholders like <num> aside."""
+    out = []
+    for t in texts:
+        t = re.sub(r"<(?:num|url|user)>", " ", t)
+        out.append(len(_LATIN.findall(t)) > len(_BANGLA.findall(t)))
+    return np.array(out, dtype=bool)
+
+
+def _name(members: tuple[str, ...], bundle_members: tuple[str, ...]) -> str:
+    if members == bundle_members:
+        return FUSED
+    return " + ".join(members) + (" alone" if len(members) == 1 else "")
 
 
 @dataclass
 class EvaluationReport:
     bundle_id: str
     test_rows: int
-    fusion_weight: float
+    frozen_split: bool
+    """True when the test split reproduces the committed test ids."""
+    tasks: list[str]
+    fusion: dict[str, dict[str, float]]
     scores: dict[str, dict]  # model → task → metrics
+    slices: dict[str, dict]  # slice → {"rows": n, "scores": model → task → metrics}
+    calibration: dict[str, dict]  # task → {ece_before, ece_after, temperature}
     per_class: dict[str, dict]  # task → classification_report of the fused model
-    test_fusion_curve: list[dict]
     figures: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
 
+    def _table(self, scores: dict[str, dict], metric: str) -> list[str]:
+        tasks = self.tasks
+        lines = ["| model | " + " | ".join(tasks) + " | mean |", "|---" + "|---:" * (len(tasks) + 1) + "|"]
+        for model, s in scores.items():
+            lines.append(f"| {model} | " + " | ".join(f"{s[t][metric]:.3f}" for t in tasks)
+                         + f" | {np.mean([s[t][metric] for t in tasks]):.3f} |")
+        return lines
+
     def markdown(self) -> str:
-        tasks = [t.name for t in TASKS]
-        lines = [f"Test split: {self.test_rows} rows; bundle `{self.bundle_id}`, fusion w = {self.fusion_weight}.", "",
-                 "| model | " + " | ".join(f"{t} wF1" for t in tasks) + " | mean wF1 | " +
-                 " | ".join(f"{t} mF1" for t in tasks) + " |",
-                 "|---" * (2 * len(tasks) + 2) + "|"]
-        for model, scores in self.scores.items():
-            lines.append(f"| {model} | " + " | ".join(f"{scores[t]['weighted_f1']:.3f}" for t in tasks)
-                         + f" | {mean_weighted_f1(scores):.3f} | "
-                         + " | ".join(f"{scores[t]['macro_f1']:.3f}" for t in tasks) + " |")
-        lines.append("| reference (paper, own test set) | " + " | ".join(f"{REFERENCE[t]:.3f}" for t in tasks)
-                     + f" | {np.mean(list(REFERENCE.values())):.3f} |" + " – |" * len(tasks))
+        tasks = self.tasks
+        split_note = "reproduces the frozen test ids" if self.frozen_split else \
+            "DOES NOT match the frozen test ids (different data or --limit)"
+        lines = [f"Test split: {self.test_rows} rows ({split_note}); bundle `{self.bundle_id}`.", "",
+                 "Fusion weights per task: " + "; ".join(
+                     f"{t}: " + ", ".join(f"{m} {w:.2f}" for m, w in ws.items()) for t, ws in self.fusion.items()),
+                 "", "Weighted F1:", "", *self._table(self.scores, "weighted_f1")]
+        lines.append("| reference (paper, own test set) | " + " | ".join(f"{REFERENCE.get(t, float('nan')):.3f}"
+                                                                       for t in tasks) + " | – |")
+        lines += ["", "Macro F1:", "", *self._table(self.scores, "macro_f1")]
+        for name, sl in self.slices.items():
+            lines += ["", f"{name} ({sl['rows']} test rows), weighted F1:", "", *self._table(sl["scores"], "weighted_f1")]
+        lines += ["", "Calibration of the fused model (top-label ECE, 15 bins), before and after temperature scaling:",
+                  "", "| task | temperature | ECE before | ECE after |", "|---|---:|---:|---:|"]
+        for t, c in self.calibration.items():
+            lines.append(f"| {t} | {c['temperature']:.3f} | {c['ece_before']:.3f} | {c['ece_after']:.3f} |")
         lines += ["", "Accuracy (rows with a known label):", "",
-                  "| model | " + " | ".join(f"{t} (n={next(iter(self.scores.values()))[t]['support']})"
-                                          for t in tasks) + " |", "|---" * (len(tasks) + 1) + "|"]
+                  "| model | " + " | ".join(f"{t} (n={self.scores[FUSED][t]['support']})" for t in tasks) + " |",
+                  "|---" + "|---:" * len(tasks) + "|"]
         for model, scores in self.scores.items():
             lines.append(f"| {model} | " + " | ".join(f"{scores[t]['accuracy']:.3f}" for t in tasks) + " |")
         for t in tasks:
@@ -64,22 +108,22 @@ class EvaluationReport:
         return "\n".join(lines) + "\n"
 
 
-def _plot_confusions(labels: dict, proba: dict, out: Path) -> list[str]:
+def _plot_confusions(tasks: tuple[Task, ...], labels: dict, predicted: dict, out: Path) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     files = []
-    for t in TASKS:
+    for t in tasks:
         known = labels[t.name] != IGNORE_INDEX
-        matrix = confusion_matrix(labels[t.name][known], proba[t.name][known].argmax(1), labels=range(t.num_labels),
+        matrix = confusion_matrix(labels[t.name][known], predicted[t.name][known], labels=range(t.num_labels),
                                   normalize="true")
         fig, ax = plt.subplots(figsize=(4.5, 4))
-        ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
+        ax.imshow(np.nan_to_num(matrix), cmap="Blues", vmin=0, vmax=1)
         ax.set_xticks(range(t.num_labels), t.labels, rotation=45, ha="right")
         ax.set_yticks(range(t.num_labels), t.labels)
-        for (i, j), v in np.ndenumerate(matrix):
+        for (i, j), v in np.ndenumerate(np.nan_to_num(matrix)):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v > 0.5 else "black", fontsize=8)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true (row-normalized)")
@@ -92,55 +136,61 @@ def _plot_confusions(labels: dict, proba: dict, out: Path) -> list[str]:
     return files
 
 
-def _plot_fusion(validation: list[dict], test: list[dict], out: Path) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    for curve, name in ((validation, "validation"), (test, "test")):
-        if curve:
-            ax.plot([c["weight"] for c in curve], [c["mean_weighted_f1"] for c in curve], marker="o", label=name)
-    ax.set_xlabel("w (XLM-R family weight)")
-    ax.set_ylabel("mean weighted F1 (4 tasks)")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "fusion_curve.png", dpi=110)
-    plt.close(fig)
-    return "fusion_curve.png"
+def _subset(labels: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[mask] for k, v in labels.items()}
 
 
 def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "auto",
-             limit: int | None = None) -> EvaluationReport:
+             limit: int | None = None, plots: bool = True) -> EvaluationReport:
     """Score the bundle on the corpus's test split; write report.md, report.json and the figures to `out_dir`.
 
     `limit` (rows per source file) must match the one the bundle was trained with, or the split differs.
     """
     started = time.time()
     classifier = load_bundle(bundle or default_bundle_dir(), device)
+    manifest, tasks = classifier.manifest, classifier.tasks
     corpus = build_corpus(data_dir, limit=limit)
-    train, test = corpus.subset("train"), corpus.subset("test")
-    texts, labels = test["text"].tolist(), split_labels(test)
-    per_encoder = classifier.encoder_proba(texts)
-    fused = fuse(per_encoder["xlmr"], per_encoder["muril"], classifier.fusion_weight)
+    train, val, test = corpus.subset("train"), corpus.subset("validation"), corpus.subset("test")
+    frozen = set(row_ids(test)) == frozen_test_ids()
+    texts, labels, val_labels = test["text"].tolist(), split_labels(test), split_labels(val)
+    per_member = classifier.member_proba(texts, batch_size=128)
+    val_member = classifier.member_proba(val["text"].tolist(), batch_size=128)
+    meme_val = (val["source"] == MEME_SOURCE).to_numpy()
+    bundled = Combination(manifest.members, manifest.fusion, {t.name: manifest.temperature(t.name) for t in tasks},
+                          {t.name: manifest.offsets.get(t.name, [0.0] * t.num_labels) for t in tasks})
     baseline = TfidfBaseline().fit(train["text"].tolist(), split_labels(train)).predict_proba(texts)
-    scores = {"TF-IDF char n-grams + LR": task_scores(labels, baseline),
-              "XLM-R family alone": task_scores(labels, per_encoder["xlmr"]),
-              "MuRIL family alone": task_scores(labels, per_encoder["muril"]),
-              "BanglaHateNet fused": task_scores(labels, fused)}
+    predictions = {BASELINE: (baseline, {t.name: baseline[t.name].argmax(1) for t in tasks})}
+    for members in subsets(manifest.members):
+        combo = bundled if members == manifest.members else \
+            fit_combination(members, val_member, val_labels, tasks, slice_mask=meme_val)
+        proba = combo.proba(per_member, tasks)
+        predictions[_name(members, manifest.members)] = (proba, combo.decide(proba, tasks))
+    scores = {name: task_scores(labels, p, tasks, d) for name, (p, d) in predictions.items()}
+    slices = {}
+    for name, mask in (("Meme captions (karim_multimodal_memes)", (test["source"] == MEME_SOURCE).to_numpy()),
+                       ("Banglish / romanized rows", romanized(texts))):
+        sub = _subset(labels, mask)
+        slices[name] = {"rows": int(mask.sum()), "scores": {
+            model: task_scores(sub, _subset(p, mask), tasks, _subset(d, mask)) for model, (p, d) in predictions.items()}}
+    fused_raw = bundled.proba(per_member, tasks, calibrated=False)
+    fused, decided = predictions[FUSED]
+    calibration = {t.name: {"temperature": manifest.temperature(t.name),
+                            "ece_before": expected_calibration_error(labels[t.name], fused_raw[t.name]),
+                            "ece_after": expected_calibration_error(labels[t.name], fused[t.name])} for t in tasks}
     per_class = {}
-    for t in TASKS:
+    for t in tasks:
         known = labels[t.name] != IGNORE_INDEX
-        per_class[t.name] = classification_report(labels[t.name][known], fused[t.name][known].argmax(1),
+        per_class[t.name] = classification_report(labels[t.name][known], decided[t.name][known],
                                                   labels=list(range(t.num_labels)), target_names=list(t.labels),
                                                   output_dict=True, zero_division=0)
-    _, test_curve = search_fusion_weight(labels, per_encoder["xlmr"], per_encoder["muril"])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    figures = _plot_confusions(labels, fused, out) + [_plot_fusion(classifier.manifest.fusion_curve, test_curve, out)]
-    report = EvaluationReport(classifier.bundle_id, len(test), classifier.fusion_weight, scores, per_class,
-                              test_curve, figures, round(time.time() - started, 1))
+    figures = _plot_confusions(tasks, labels, decided, out) if plots else []
+    report = EvaluationReport(classifier.bundle_id, len(test), frozen, [t.name for t in tasks], manifest.fusion,
+                              scores, slices, calibration, per_class, figures, round(time.time() - started, 1))
     (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     (out / "report.md").write_text(report.markdown())
     return report
+
+
+__all__ = ["EvaluationReport", "evaluate", "romanized"]

@@ -1,19 +1,135 @@
-"""Fusion weight search: w over 0.1…0.9 maximising validation mean weighted F1."""
+"""Per-task fusion search, calibration and decision offsets for any subset of members, on validation.
+
+`fit_combination` is the one recipe used for the bundle (all its members) and for every single member and
+pair in the evaluation, so each row of the table gets the same treatment:
+1. fusion weights per task: the point of a simplex grid (step `step`) with the best validation weighted F1
+   (mixed with the slice's, e.g. meme captions', weighted F1 with share `slice_share` when a slice is given);
+   ties go to the point closest to equal weights;
+2. a temperature per task, fitted on the fused validation probabilities (NLL);
+3. decision offsets per task: coordinate ascent on validation weighted F1 + macro F1 over per-label
+   log-probability offsets (a threshold for binary, per-class thresholds for rare classes).
+"""
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from banglahate_gui.model.fused import fuse
-from banglahate_gui.train.metrics import mean_weighted_f1, task_scores
+from banglahate_gui.model.calibration import apply_temperature, decide
+from banglahate_gui.model.fused import fuse_members
+from banglahate_gui.model.schema import IGNORE_INDEX, TASKS, Task
+from banglahate_gui.train.calibration import expected_calibration_error, fit_temperature
 
-GRID = tuple(round(w, 1) for w in np.arange(0.1, 0.91, 0.1))
+SLICE_SHARE = 0.25
+"""Share of the slice's (meme captions') weighted F1 in the fusion-weight objective."""
+OFFSET_GRID = tuple(np.round(np.arange(-1.5, 1.51, 0.1), 2))
 
 
-def search_fusion_weight(labels: dict[str, np.ndarray], p_xlmr: dict, p_muril: dict,
-                         grid: tuple[float, ...] = GRID) -> tuple[float, list[dict]]:
-    """Best w and the whole curve [{weight, mean_weighted_f1}]; ties go to the weight closest to 0.5."""
-    curve = [{"weight": w, "mean_weighted_f1": round(mean_weighted_f1(task_scores(labels, fuse(p_xlmr, p_muril, w))), 6)}
-             for w in grid]
-    best = max(curve, key=lambda c: (c["mean_weighted_f1"], -abs(c["weight"] - 0.5)))
-    return best["weight"], curve
+def simplex_grid(n: int, step: float) -> list[tuple[float, ...]]:
+    """All weight vectors of `n` members on a grid of `step` that sum to 1."""
+    k = int(round(1 / step))
+    return [tuple(c / k for c in combo) for combo in itertools.product(range(k + 1), repeat=n) if sum(combo) == k]
+
+
+def _wf1(y: np.ndarray, pred: np.ndarray, n: int, average: str = "weighted") -> float:
+    """Weighted F1 over all labels, or macro F1 over the labels that occur in `y` or `pred` (sklearn's
+    definitions, computed from one confusion matrix: this runs thousands of times per fit)."""
+    cm = np.bincount(y * n + pred, minlength=n * n).reshape(n, n)
+    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
+    denom = support + predicted
+    f1 = np.divide(2.0 * np.diag(cm), denom, out=np.zeros(n), where=denom > 0)
+    if average == "weighted":
+        return float((f1 * support).sum() / max(support.sum(), 1))
+    return float(f1[denom > 0].mean()) if (denom > 0).any() else 0.0
+
+
+@dataclass
+class Combination:
+    """A fitted fusion of `members`: weights, temperatures and offsets per task, with validation diagnostics."""
+
+    members: tuple[str, ...]
+    fusion: dict[str, dict[str, float]]
+    temperatures: dict[str, float]
+    offsets: dict[str, list[float]]
+    validation: dict[str, dict] = field(default_factory=dict)
+
+    def proba(self, per_member: dict[str, dict[str, np.ndarray]], tasks: tuple[Task, ...] = TASKS,
+              calibrated: bool = True) -> dict[str, np.ndarray]:
+        fused = fuse_members(per_member, self.fusion)
+        if not calibrated:
+            return fused
+        return {t.name: apply_temperature(fused[t.name], self.temperatures[t.name], t.kind) for t in tasks}
+
+    def decide(self, proba: dict[str, np.ndarray], tasks: tuple[Task, ...] = TASKS) -> dict[str, np.ndarray]:
+        return {t.name: decide(proba[t.name], self.offsets[t.name], t.kind) for t in tasks}
+
+    def to_dict(self) -> dict:
+        return {"members": list(self.members), "fusion": self.fusion, "temperatures": self.temperatures,
+                "offsets": self.offsets, "validation": self.validation}
+
+
+def _search_weights(members: tuple[str, ...], per_member: dict, y: np.ndarray, task: Task, step: float,
+                    slice_weight: np.ndarray, slice_share: float) -> dict[str, float]:
+    if len(members) == 1:
+        return {members[0]: 1.0}
+    stacked = np.stack([per_member[m][task.name] for m in members])  # (members, n, labels)
+    best, best_key = None, None
+    for point in simplex_grid(len(members), step):
+        pred = np.tensordot(np.asarray(point), stacked, axes=1).argmax(axis=1)
+        score = _wf1(y, pred, task.num_labels)
+        if slice_weight.any():
+            score = (1 - slice_share) * score + slice_share * _wf1(y[slice_weight], pred[slice_weight], task.num_labels)
+        key = (round(score, 6), -float(np.abs(np.asarray(point) - 1 / len(members)).sum()))
+        if best_key is None or key > best_key:
+            best, best_key = point, key
+    return {m: round(float(w), 4) for m, w in zip(members, best)}
+
+
+def _search_offsets(y: np.ndarray, proba: np.ndarray, task: Task, rounds: int = 2) -> list[float]:
+    """Coordinate ascent over per-label offsets (label 0 fixed at 0) on weighted F1 + macro F1."""
+    n = task.num_labels
+    present = np.bincount(y, minlength=n) > 0
+
+    def score(off: np.ndarray) -> float:
+        pred = decide(proba, off)
+        return _wf1(y, pred, n) + _wf1(y, pred, n, "macro")
+
+    off = np.zeros(n)
+    best = score(off)
+    for _ in range(rounds):
+        for c in range(1, n):
+            if not present[c]:
+                continue
+            for v in OFFSET_GRID:
+                trial = off.copy()
+                trial[c] = v
+                s = score(trial)
+                if s > best + 1e-9 or (abs(s - best) <= 1e-9 and abs(v) < abs(off[c])):
+                    best, off = s, trial
+    return [round(float(x), 2) for x in off]
+
+
+def fit_combination(members: tuple[str, ...], per_member: dict[str, dict[str, np.ndarray]],
+                    labels: dict[str, np.ndarray], tasks: tuple[Task, ...] = TASKS, step: float = 0.05,
+                    slice_mask: np.ndarray | None = None, slice_share: float = SLICE_SHARE) -> Combination:
+    """Fit fusion weights, temperatures and decision offsets of `members` on validation (see module doc)."""
+    fusion, temperatures, offsets, diag = {}, {}, {}, {}
+    for t in tasks:
+        y_all = np.asarray(labels[t.name])
+        known = y_all != IGNORE_INDEX
+        y = y_all[known]
+        sliced = (slice_mask[known] if slice_mask is not None else np.zeros(len(y), dtype=bool))
+        known_member = {m: {t.name: per_member[m][t.name][known]} for m in members}
+        fusion[t.name] = _search_weights(members, known_member, y, t, step, sliced, slice_share)
+        fused = fuse_members(known_member, {t.name: fusion[t.name]})[t.name]
+        temperatures[t.name] = fit_temperature(y, fused)
+        calibrated = apply_temperature(fused, temperatures[t.name], t.kind)
+        offsets[t.name] = _search_offsets(y, calibrated, t)
+        diag[t.name] = {"ece_before": round(expected_calibration_error(y, fused), 4),
+                        "ece_after": round(expected_calibration_error(y, calibrated), 4),
+                        "weighted_f1_argmax": round(_wf1(y, fused.argmax(1), t.num_labels), 4),
+                        "weighted_f1": round(_wf1(y, decide(calibrated, offsets[t.name]), t.num_labels), 4),
+                        "macro_f1": round(_wf1(y, decide(calibrated, offsets[t.name]), t.num_labels, "macro"), 4)}
+    return Combination(members, fusion, temperatures, offsets, diag)

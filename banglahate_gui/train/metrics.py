@@ -5,16 +5,20 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from banglahate_gui.model.schema import IGNORE_INDEX, TASKS
+from banglahate_gui.model.schema import IGNORE_INDEX, TASKS, Task
 
 
-def task_scores(labels: dict[str, np.ndarray], proba: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """Weighted F1, macro F1 and accuracy per task, skipping masked labels."""
+def task_scores(labels: dict[str, np.ndarray], proba: dict[str, np.ndarray], tasks: tuple[Task, ...] = TASKS,
+                predicted: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, float]]:
+    """Weighted F1, macro F1 and accuracy per task, skipping masked labels.
+
+    The predicted label is `predicted[task]` when given (e.g. with decision offsets), else the argmax.
+    """
     out = {}
-    for t in TASKS:
+    for t in tasks:
         y = np.asarray(labels[t.name])
         known = y != IGNORE_INDEX
-        pred = proba[t.name][known].argmax(axis=1)
+        pred = (np.asarray(predicted[t.name]) if predicted is not None else proba[t.name].argmax(axis=1))[known]
         y = y[known]
         ids = list(range(t.num_labels))
         out[t.name] = {

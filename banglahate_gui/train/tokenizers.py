@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import BertTokenizerFast, PreTrainedTokenizerFast, XLMRobertaTokenizerFast
 
 XLMR_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
@@ -32,6 +32,10 @@ def train_unigram_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrained
 def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:
     """A BERT/MuRIL-style tokenizer: whitespace+punctuation pre-tokenization + WordPiece, `[CLS] … [SEP]` framing."""
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    # What `BertTokenizerFast` installs when the saved tokenizer is loaded again: set it here too, so the
+    # tokenizer used in training is the one used at inference (it drops U+FFFD and control characters).
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=None,
+                                                lowercase=False)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece()
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=BERT_SPECIALS)

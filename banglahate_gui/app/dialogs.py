@@ -1,0 +1,117 @@
+"""About box (versions, bundle, data licences from the model card) and the shortcuts sheet."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+TITLE = "BanglaHate Moderator"
+
+
+def card_licences(bundle_path: str | Path | None) -> tuple[list[tuple[str, str]], str]:
+    """(source, licence) rows of the bundle's MODEL_CARD.md data table and its licence summary
+    (the last paragraph of "What the licences mean"); empty when there is no card."""
+    card = Path(bundle_path or "") / "MODEL_CARD.md"
+    if not bundle_path or not card.is_file():
+        return [], ""
+    text = card.read_text(encoding="utf-8")
+    rows, header = [], None
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else None
+        if cells is None:
+            header = None
+            continue
+        if header is None:
+            header = [c.lower() for c in cells]
+            continue
+        if set("".join(cells)) <= set("-: "):
+            continue
+        licence_col = next((i for i, h in enumerate(header) if h.startswith(("licence", "license"))), None)
+        if licence_col is not None and licence_col < len(cells):
+            rows.append((cells[0], cells[licence_col]))
+    summary = ""
+    match = re.search(r"#+ What the licen[cs]es mean[^\n]*\n(.*?)(?:\n#|\Z)", text, re.S)
+    if match:
+        bullets = [b.strip() for b in re.split(r"\n- ", "\n" + match.group(1).strip()) if b.strip()]
+        summary = re.sub(r"\s+", " ", bullets[-1]) if bullets else ""
+    return rows, summary
+
+
+def ocr_line(name: str, value) -> str:
+    """One OCR engine (or setting) of `Moderator.info()["ocr"]` in words."""
+    if not isinstance(value, dict):
+        return f"{name} {value}"
+    details = [str(value[k]) for k in ("version", "lang", "recognizer") if value.get(k)]
+    state = "available" if value.get("available") else "not available"
+    return f"{name} {' '.join(details)} ({state})"
+
+
+def about_html(info: dict | None, log_path: str, bundle_path: str | Path | None) -> str:
+    """The About text: program, versions, model bundle, OCR engines, review log, data licences."""
+    esc = html.escape
+    parts = [f"<h3>{TITLE}</h3><p>Offline review of Bangla memes, screenshots and text for hate speech.</p>"]
+    if info:
+        bundle = info.get("bundle", {})
+        ocr = info.get("ocr", {})
+        engines = "; ".join(ocr_line(k, v) for k, v in (ocr.items() if isinstance(ocr, dict) else []))
+        parts.append("<table>" + "".join(
+            f"<tr><td><b>{esc(k)}</b></td><td>{esc(str(v))}</td></tr>" for k, v in (
+                ("Version", info.get("banglahate_gui")),
+                ("Python · torch · transformers",
+                 f"{info.get('python')} · {info.get('torch')} · {info.get('transformers')}"),
+                ("Device", info.get("device")),
+                ("Model bundle", f"{bundle.get('id')} ({bundle.get('path')})"),
+                ("Tasks", ", ".join(bundle.get("tasks", {}))),
+                ("OCR engines", engines or str(ocr)),
+                ("Review log", log_path),
+            )) + "</table>")
+    else:
+        parts.append(f"<p>No model loaded. Review log: {esc(log_path)}</p>")
+    rows, summary = card_licences(bundle_path)
+    if rows:
+        parts.append("<p><b>Training data licences</b> (from the model card)</p><table>" + "".join(
+            f"<tr><td>{esc(source)}</td><td>{esc(licence)}</td></tr>" for source, licence in rows) + "</table>")
+    if summary:
+        parts.append(f"<p>{esc(summary).replace('**', '')}</p>")
+    return "".join(parts)
+
+
+class TextDialog(QDialog):
+    def __init__(self, title: str, body: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        self.label = QLabel(body)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+class ShortcutsDialog(QDialog):
+    """The keyboard sheet: every action with a shortcut, grouped by menu."""
+
+    def __init__(self, rows: list[tuple[str, str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(520, 620)
+        layout = QVBoxLayout(self)
+        self.table = QTableWidget(len(rows), 3)
+        self.table.setHorizontalHeaderLabels(["Keys", "Action", "Menu"])
+        self.table.verticalHeader().setVisible(False)
+        for r, (keys, action, menu) in enumerate(rows):
+            for c, value in enumerate((keys, action, menu)):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.table.resizeColumnsToContents()
+        layout.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)

@@ -1,0 +1,120 @@
+"""Per-task thresholds and uncertain bands, with named profiles a team can share (JSON files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
+
+from banglahate_gui.model.schema import TASK_NAMES
+from banglahate_gui.review.verdict import POLICY_EXPLANATION, Policy, PolicyError, TaskPolicy, list_profiles
+
+FIELDS = ("low", "threshold", "high")
+
+
+class PolicyEditor(QGroupBox):
+    """Edit a `Policy`; `policy()` returns what is shown. Profiles live in `folder`."""
+
+    def __init__(self, policy: Policy, folder: Path, parent: QWidget | None = None):
+        super().__init__("Verdicts: thresholds and uncertain band", parent)
+        self.folder = folder
+        self.name = policy.name
+        grid = QGridLayout(self)
+        explanation = QLabel(POLICY_EXPLANATION)
+        explanation.setWordWrap(True)
+        explanation.setMinimumHeight(explanation.fontMetrics().lineSpacing() * 5)  # wrapped text in a form
+        grid.addWidget(explanation, 0, 0, 1, 4)
+        for col, title in enumerate(("Task", "Uncertain from", "Threshold", "Uncertain to")):
+            grid.addWidget(QLabel(f"<b>{title}</b>"), 1, col)
+        self.spins: dict[str, dict[str, QDoubleSpinBox]] = {}
+        for row, task in enumerate(TASK_NAMES, start=2):
+            grid.addWidget(QLabel(task), row, 0)
+            self.spins[task] = {}
+            for col, field in enumerate(FIELDS, start=1):
+                spin = QDoubleSpinBox()
+                spin.setRange(0.0, 1.0)
+                spin.setSingleStep(0.05)
+                spin.setDecimals(2)
+                spin.setEnabled(task == "binary" or field == "high")  # multi-class tasks use only the upper edge
+                self.spins[task][field] = spin
+                grid.addWidget(spin, row, col)
+        profiles = QHBoxLayout()
+        self.profiles = QComboBox()
+        self.profiles.activated.connect(self._load_profile)
+        save = QPushButton("Save as profile…")
+        save.clicked.connect(self.save_profile)
+        load = QPushButton("Import…")
+        load.clicked.connect(self.import_profile)
+        profiles.addWidget(QLabel("Profile"))
+        profiles.addWidget(self.profiles, 1)
+        profiles.addWidget(save)
+        profiles.addWidget(load)
+        grid.addLayout(profiles, len(TASK_NAMES) + 2, 0, 1, 4)
+        self.show_policy(policy)
+        self._fill_profiles()
+
+    def show_policy(self, policy: Policy) -> None:
+        self.name = policy.name
+        for task, spins in self.spins.items():
+            rule = policy.task(task)
+            for field, spin in spins.items():
+                spin.setValue(getattr(rule, field))
+
+    def policy(self) -> Policy:
+        """The shown thresholds (raises PolicyError when low ≤ threshold ≤ high does not hold)."""
+        tasks = {t: TaskPolicy(**{f: round(s.value(), 2) for f, s in spins.items()}) for t, spins in self.spins.items()}
+        return Policy(self.name, {t: p for t, p in tasks.items() if p != TaskPolicy()})
+
+    def _fill_profiles(self) -> None:
+        self.profiles.clear()
+        self.profiles.addItem("default", Policy())
+        for name, policy in list_profiles(self.folder).items():
+            if name != "default":
+                self.profiles.addItem(name, policy)
+        if self.profiles.findText(self.name) < 0:  # in use but not saved as a file
+            self.profiles.addItem(self.name, self.policy())
+        self.profiles.setCurrentIndex(self.profiles.findText(self.name))
+
+    def _load_profile(self, index: int) -> None:
+        self.show_policy(self.profiles.itemData(index))
+
+    def save_profile(self, name: str | None = None) -> Path | None:
+        if not name:
+            name, ok = QInputDialog.getText(self, "Save profile", "Profile name (shared as a JSON file):", text=self.name)
+            if not ok or not name.strip():
+                return None
+        try:
+            policy = self.policy()
+        except PolicyError as exc:
+            QMessageBox.warning(self, "Thresholds", str(exc))
+            return None
+        self.name = name.strip()
+        path = Policy(self.name, policy.tasks).save(self.folder)
+        self._fill_profiles()
+        return path
+
+    def import_profile(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import a threshold profile", "", "Profiles (*.json)")
+            if not path:
+                return
+        try:
+            policy = Policy.load(path)
+        except PolicyError as exc:
+            QMessageBox.warning(self, "Profile", str(exc))
+            return
+        policy.save(self.folder)
+        self.show_policy(policy)
+        self._fill_profiles()

@@ -1,0 +1,125 @@
+"""Calibrated OCR confidences: score maps, the shipped file, refusing files fitted for other weights,
+the fit and its calibration error, and the line data the fitting command collects."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+
+import numpy as np
+import pytest
+
+from banglahate_gui.ocr import OcrConfig, OcrReader
+from banglahate_gui.ocr.calibration import (Calibration, CalibrationError, ScoreMap, calibration_path, easyocr_key,
+                                            expected_calibration_error, fit_map, load_calibration, sha256_file,
+                                            tesseract_key)
+from banglahate_gui.resources import default_recognizer_dir
+from banglahate_gui.train.ocr_calibration import fit, gold_for, make_meme
+
+SHIPPED = calibration_path(default_recognizer_dir(), "bn_latin_g2")
+
+
+def test_score_map_interpolates_clips_and_rejects_bad_maps():
+    m = ScoreMap((0.2, 0.6), (0.1, 0.9))
+    assert m(0.4) == pytest.approx(0.5) and m(0.0) == 0.1 and m(1.0) == 0.9
+    for x, y in (((0.5, 0.2), (0.1, 0.2)), ((0.1, 0.2), (0.9, 0.1)), ((0.1,), (1.5,)), ((0.1, 0.2), (0.5,)),
+                 ((float("nan"),), (0.5,)), ((), ())):
+        with pytest.raises(CalibrationError):
+            ScoreMap(x, y)
+
+
+def test_shipped_calibration_belongs_to_the_shipped_recognizer():
+    calibration, note = load_calibration(default_recognizer_dir(), "bn_latin_g2")
+    assert note == f"calibrated by {SHIPPED.name}"
+    assert calibration.recognizer_sha256 == sha256_file(default_recognizer_dir() / "bn_latin_g2.pth")
+    assert calibration.has(easyocr_key("bn_latin_g2")) and calibration.has(tesseract_key("ben+eng"))
+    for key in (easyocr_key("bn_latin_g2"), tesseract_key("ben+eng")):
+        scores = [calibration.calibrate(key, raw) for raw in np.linspace(0, 1, 21)]
+        assert scores == sorted(scores) and 0.0 <= scores[0] <= scores[-1] <= 1.0
+    report = calibration.report
+    assert min(report["lines"].values()) >= 500
+    reader = OcrReader()
+    assert reader.calibration()[1] == note and reader.available_engines()["calibration"] == note
+
+
+def test_calibration_for_other_weights_or_broken_files_is_not_used(tmp_path):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    (folder / "rec.pth").write_bytes(b"other weights")
+    data = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
+    calibration, note = load_calibration(folder, "rec")
+    assert not calibration.maps and "fitted for other rec.pth weights" in note
+    data["recognizer_sha256"] = sha256_file(folder / "rec.pth")
+    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
+    assert load_calibration(folder, "rec")[0].maps
+    data["maps"][next(iter(data["maps"]))] = {"x": [0.5, 0.1], "y": [0.1, 0.2]}
+    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
+    calibration, note = load_calibration(folder, "rec")
+    assert not calibration.maps and "unusable" in note
+    (folder / "rec.calibration.json").write_text("[1, 2", encoding="utf-8")
+    assert "unusable" in load_calibration(folder, "rec")[1]
+    assert "raw scores" in load_calibration(None, None)[1]
+    # without calibration the gate compares raw scores, and says so
+    assert OcrReader(OcrConfig(recognizer_dir="builtin")).calibration()[0].maps == {}
+
+
+def test_isotonic_fit_calibrates_an_overconfident_score():
+    rng = np.random.default_rng(0)
+    raw = rng.uniform(0, 1, 4000)
+    correct = (rng.uniform(0, 1, raw.size) < raw ** 3).astype(float)  # raw says 0.8, truth is 0.51
+    assert expected_calibration_error(raw, correct) > 0.2
+    m = fit_map(raw[:2000], correct[:2000])
+    calibrated = np.array([m(v) for v in raw[2000:]])
+    assert expected_calibration_error(calibrated, correct[2000:]) < 0.05
+    assert len(m.x) <= 64 and list(m.y) == sorted(m.y)
+    assert expected_calibration_error(np.array([0.9, 0.9]), np.array([1.0, 1.0])) == pytest.approx(0.1)
+
+
+def test_fit_reports_cross_fitted_error_per_engine_and_style():
+    rng = random.Random(0)
+    rows = []
+    for seed in range(400):
+        raw = rng.random()
+        ok = rng.random() < raw
+        rows.append({"style": "band", "seed": seed, "gold": "ভাল কথা",
+                     "easyocr": ["ভাল কথা" if ok else "ভুল", raw], "tesseract": ["", 0.0]})
+    rows[0]["tesseract"] = ["ভাল কথা", 0.9]
+    calibration = fit(rows, {"easyocr": "easyocr:x", "tesseract": "tesseract:y"}, "abc")
+    assert calibration.recognizer_sha256 == "abc"
+    assert calibration.report["lines"] == {"easyocr:x": 400, "tesseract:y": 1}  # empty readings are not fitted
+    assert calibration.report["per_style"]["easyocr:x"]["band"]["lines"] == 400
+    assert calibration.report["ece_calibrated"]["easyocr:x"] < 0.1
+    restored = Calibration.from_dict(json.loads(json.dumps(calibration.to_dict())))
+    assert restored.maps == calibration.maps
+
+
+def test_calibration_memes_carry_gold_words_through_reposting():
+    captions = ["তুই একটা বাজে লোক", "ek number potita meme"]
+    for style in ("screenshot", "band", "outline_flat", "outline_photo"):
+        for seed in range(4):  # some of these are reposted (rotated, scaled, JPEG)
+            pixels, words, caption = make_meme(captions, style, seed, ())
+            height, width = pixels.shape[:2]
+            caption_words = [w for w, _box, is_caption in words if is_caption]
+            assert " ".join(caption_words) == caption
+            for _word, (left, top, right, bottom), _ in words:
+                assert -5 <= left < right <= width + 5 and -5 <= top < bottom <= height + 5
+    assert gold_for((0, 0, 100, 50), [("a", (10, 10, 30, 40), True), ("b", (40, 10, 60, 40), True),
+                                      ("c", (10, 60, 30, 90), True)]) == "a b"
+
+
+def test_the_fitting_command_writes_maps_beside_a_recognizer(tmp_path, data_dir):
+    """A one-meme-per-style run of the fitting command on a copy of the shipped recognizer."""
+    from banglahate_gui.train import ocr_calibration
+
+    folder = tmp_path / "rec"
+    shutil.copytree(default_recognizer_dir(), folder, ignore=shutil.ignore_patterns("*.calibration.json"))
+    lines = tmp_path / "lines.jsonl"
+    ocr_calibration.main(["--data-dir", str(data_dir), "--recognizer", str(folder), "--lines", str(lines),
+                          "--per-style", "1", "--photos", str(tmp_path / "no-photos")])
+    rows = [json.loads(line) for line in lines.read_text(encoding="utf-8").splitlines()]
+    assert {row["style"] for row in rows} == {"screenshot", "band", "outline_flat", "outline_photo"}
+    calibration, note = load_calibration(folder, "bn_latin_g2")
+    assert note == "calibrated by bn_latin_g2.calibration.json"
+    assert calibration.report["lines"][easyocr_key("bn_latin_g2")] == sum(bool(r["easyocr"][0]) for r in rows)
