@@ -44,9 +44,13 @@ class AnalysisCache:
         self.path = Path(path) if path is not None else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(_SCHEMA)
+        except BaseException:  # not a database, locked, read-only: no connection left open
+            self._conn.close()
+            raise
 
     def get(self, sha256: str, bundle_id: str, ocr_key: str) -> dict | None:
         row = self._conn.execute(
@@ -57,10 +61,11 @@ class AnalysisCache:
 
     def put(self, sha256: str, bundle_id: str, ocr_key: str, analysis: dict) -> None:
         """Store (or replace) one analysis; committed when this returns."""
-        self._conn.execute(
-            "INSERT OR REPLACE INTO analyses (sha256, bundle_id, ocr_key, analysis) VALUES (?, ?, ?, ?)",
-            (sha256, bundle_id, ocr_key, json.dumps(analysis, ensure_ascii=False)),
-        )
+        sql = "INSERT OR REPLACE INTO analyses (sha256, bundle_id, ocr_key, analysis) VALUES (?, ?, ?, ?)"
+        try:
+            self._conn.execute(sql, (sha256, bundle_id, ocr_key, json.dumps(analysis, ensure_ascii=False)))
+        except UnicodeEncodeError:  # a lone surrogate (non-UTF-8 file name): \uXXXX escapes round-trip it
+            self._conn.execute(sql, (sha256, bundle_id, ocr_key, json.dumps(analysis)))
 
     def __len__(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]

@@ -100,7 +100,7 @@ def triage(paths: Iterable[str | Path], out: str | Path | None = None, *, bundle
     start = time.perf_counter()
     paths = list(paths)
     if out is not None and Path(out).suffix.lower() not in OUTPUT_FORMATS:
-        raise ValueError(f"--out must end in one of {', '.join(OUTPUT_FORMATS)}, got {out}")
+        raise BanglaHateError(f"--out must end in one of {', '.join(OUTPUT_FORMATS)}, got {out}")
     files = find_images(paths)
     if not files:
         raise NoImagesError("no supported images found (looked for "
@@ -196,7 +196,12 @@ def _run(jobs: list[list[tuple[str, Path]]], bundle: Path, device: str, ocr: Ocr
     if workers == 1 or len(jobs) <= 1:  # in this process: torch keeps its own thread count
         _init_worker(str(bundle), device, ocr.to_dict(), 0)
         for job in jobs:
-            yield from _analyze_chunk(job)
+            try:
+                results = _analyze_chunk(job)
+            except Exception as exc:  # noqa: BLE001 - as in the pool: the chunk's files become error rows
+                results = [{"sha256": sha, "analysis": None, "error": f"worker failed: {exc}", "seconds": 0.0}
+                           for sha, _ in job]
+            yield from results
         return
     import multiprocessing
 
@@ -266,8 +271,10 @@ def _analyze_chunk(job: list[tuple[str, Path]]) -> list[dict]:
             result = moderator.read(image)
             read.append((sha, path, result, normalize_with_info(result.text), image_hash(image),
                          time.perf_counter() - began))
-        except (BanglaHateError, OSError, ValueError) as exc:
-            out.append({"sha256": sha, "analysis": None, "error": str(exc), "seconds": time.perf_counter() - began})
+        except Exception as exc:  # noqa: BLE001 - one bad file never fails the others of its chunk
+            error = str(exc) if isinstance(exc, (BanglaHateError, OSError, ValueError)) else \
+                f"internal error ({type(exc).__name__}: {exc})"
+            out.append({"sha256": sha, "analysis": None, "error": error, "seconds": time.perf_counter() - began})
     began = time.perf_counter()  # no text, or nothing to judge: `insufficient_text` predictions
     predictions = moderator.classifier.predict_normalized([n.text for _, _, _, n, _, _ in read]) if read else []
     share = (time.perf_counter() - began) / max(1, len(read))
@@ -344,13 +351,14 @@ def write_rows(rows: list[dict], out: str | Path) -> Path:
     full = [{name: row.get(name) for name in names} for row in rows]
     partial = out.with_name(out.name + ".part")
     suffix = out.suffix.lower()
+    # a non-UTF-8 file name holds lone surrogates: written as \udcXX text, never a UnicodeEncodeError
     if suffix == ".csv":
-        with open(partial, "w", newline="", encoding="utf-8") as handle:
+        with open(partial, "w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
             writer = csv.DictWriter(handle, fieldnames=names)
             writer.writeheader()
             writer.writerows(csv_safe(row) for row in full)
     elif suffix == ".jsonl":
-        with open(partial, "w", encoding="utf-8") as handle:
+        with open(partial, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in full)
     elif suffix == ".parquet":
         try:
@@ -358,6 +366,8 @@ def write_rows(rows: list[dict], out: str | Path) -> Path:
             import pyarrow.parquet as pq
         except ImportError as exc:
             raise BanglaHateError("Parquet output needs pyarrow: pip install 'banglahate-gui[triage]'") from exc
+        full = [{k: v.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(v, str) else v
+                 for k, v in row.items()} for row in full]
         pq.write_table(pa.Table.from_pylist(full), partial)
     else:
         raise ValueError(f"output must end in one of {', '.join(OUTPUT_FORMATS)}, got {out}")
@@ -392,7 +402,11 @@ def read_texts(source: str | Path, column: str = "text") -> Iterator[tuple[str, 
         return
     path = Path(source)
     suffix = path.suffix.lower()
-    with open(path, encoding="utf-8", newline="" if suffix == ".csv" else None) as handle:
+    try:
+        handle = open(path, encoding="utf-8", newline="" if suffix == ".csv" else None)
+    except OSError as exc:  # a user's input file: a fatal error (exit 2), not a crash
+        raise BanglaHateError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with handle:
         if suffix == ".csv":
             reader = csv.DictReader(handle)
             if column not in (reader.fieldnames or []):
@@ -403,7 +417,10 @@ def read_texts(source: str | Path, column: str = "text") -> Iterator[tuple[str, 
             for n, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
-                record = json.loads(line)
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    raise BanglaHateError(f"{path}:{n}: not JSON ({exc})") from None
                 if not isinstance(record, dict) or not isinstance(record.get(column), str):
                     raise BanglaHateError(f"{path}:{n}: expected a JSON object with a string field {column!r}")
                 yield f"{path}:{n}", record[column]

@@ -589,3 +589,24 @@ def test_a_triage_result_opens_as_a_review_queue(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: all(i.status == "done" for i in window.session.items.values()), timeout=TIMEOUT)
     window.opener.open_triage_result(tmp_path / "missing.csv")
     assert "Cannot open missing.csv" in window.banner.label.text()
+
+
+def test_settings_change_keeps_the_analysis_cache_a_running_analysis_uses(qtbot, make_window):
+    fake = ScriptedModerator(SCRIPTS)
+    window = make_window(lambda s: fake)
+    qtbot.waitUntil(lambda: window.moderator is not None, timeout=TIMEOUT)
+    cache = window.analysis.cache
+    window.apply_settings(replace(window.settings, moderator_name="rumi", blur_images=False))
+    assert window.analysis.cache is cache and len(cache) >= 0  # still open: not closed under a worker
+    window.apply_settings(replace(window.settings, remember_analyses=False))
+    assert window.analysis.cache is None
+
+
+def test_policy_editor_accepts_a_low_upper_edge_for_a_multiclass_task(qtbot, tmp_path):
+    from banglahate_gui.app.policy_editor import PolicyEditor
+
+    editor = PolicyEditor(Policy(), tmp_path / "profiles")
+    qtbot.addWidget(editor)
+    assert not editor.spins["type"]["threshold"].isEnabled()
+    editor.spins["type"]["high"].setValue(0.3)  # the only edge a moderator can change for `type`
+    assert editor.policy().task("type").high == pytest.approx(0.3)

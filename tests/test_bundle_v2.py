@@ -164,6 +164,13 @@ def _nan_first(tensors):
     tensors[key].flat[0] = np.nan
 
 
+def _empty_word_vocabulary(bundle):
+    path = bundle / "lexical" / "vocabulary.json"
+    vocab = json.loads(path.read_text(encoding="utf-8"))
+    vocab["word"] = []
+    path.write_text(json.dumps(vocab), encoding="utf-8")
+
+
 DAMAGE = {
     "weight 7": (_edit_manifest(lambda d: d["fusion"]["binary"].update(xlmr=7.0)), "fusion.binary"),
     "weight -3": (_edit_manifest(lambda d: d["fusion"]["type"].update(xlmr=-3.0, muril=4.0)), "fusion.type"),
@@ -198,12 +205,14 @@ DAMAGE = {
     "NaN head": (_edit_tensors("xlmr/heads.safetensors", _nan_first), "NaN"),
     "wrong num_hidden_layers": (_set_config("num_hidden_layers", 3), "xlmr/model.safetensors"),
     "num_hidden_layers 0": (_set_config("num_hidden_layers", 0), "num_hidden_layers"),
+    "pad_token_id null": (_set_config("pad_token_id", None), "pad_token_id"),
     "missing lexical tensor": (_edit_tensors("lexical/lexical.safetensors", lambda t: t.pop("type.weight")),
                                "'type.weight' is missing"),
     "NaN lexical tensor": (_edit_tensors("lexical/lexical.safetensors", _nan_first), "NaN"),
     "lexical shape": (_edit_tensors("lexical/lexical.safetensors", lambda t: t.update(idf=t["idf"][:-1])), "idf"),
     "lexical vocabulary not JSON": (lambda b: (b / "lexical" / "vocabulary.json").write_text("{"), "vocabulary"),
     "lexical vocabulary a list": (lambda b: (b / "lexical" / "vocabulary.json").write_text("[]"), "format"),
+    "lexical vocabulary empty": (lambda b: _empty_word_vocabulary(b), "word"),
     "lexical file missing": (lambda b: (b / "lexical" / "vocabulary.json").unlink(), "lexical/vocabulary.json"),
 }
 

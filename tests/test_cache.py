@@ -83,3 +83,41 @@ def test_analysis_from_dict_round_trip(tiny_bundle):
     restored = Analysis.from_dict(analysis.to_dict())
     assert restored == analysis
     assert restored.to_dict() == analysis.to_dict()
+
+
+def test_non_utf8_file_name_round_trips(tmp_path):
+    """A file name that is not UTF-8 reaches Python as lone surrogates; storing it used to raise."""
+    analysis = {**ANALYSIS, "source": "/shots/\udcff.png"}
+    with AnalysisCache(tmp_path / "c.sqlite") as cache:
+        cache.put("s1", "b1", "k1", analysis)
+        assert cache.get("s1", "b1", "k1") == analysis
+
+
+def test_unusable_file_closes_the_connection(tmp_path, monkeypatch):
+    closed = []
+
+    class Conn:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, *args):
+            return self.conn.execute(*args)
+
+        def executescript(self, *args):
+            return self.conn.executescript(*args)
+
+        def close(self):
+            closed.append(True)
+            self.conn.close()
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: Conn(real_connect(*a, **k)))
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(b"not a database " * 100)
+    try:
+        AnalysisCache(path)
+    except sqlite3.DatabaseError:
+        pass
+    else:
+        raise AssertionError("a file that is not a database opened")
+    assert closed == [True]

@@ -123,3 +123,14 @@ def test_the_fitting_command_writes_maps_beside_a_recognizer(tmp_path, data_dir)
     calibration, note = load_calibration(folder, "bn_latin_g2")
     assert note == "calibrated by bn_latin_g2.calibration.json"
     assert calibration.report["lines"][easyocr_key("bn_latin_g2")] == sum(bool(r["easyocr"][0]) for r in rows)
+
+
+@pytest.mark.parametrize("maps", [{"k": {"x": 5, "y": 1}}, {"k": 7}])
+def test_malformed_calibration_file_falls_back_to_raw_scores(tmp_path, maps):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    (folder / "rec.pth").write_bytes(b"weights")
+    data = {"format": 1, "recognizer_sha256": sha256_file(folder / "rec.pth"), "maps": maps}
+    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
+    calibration, note = load_calibration(folder, "rec")
+    assert not calibration.maps and "unusable" in note

@@ -46,3 +46,12 @@ def test_error_rates():
     assert cer("a b\nc", "a b c") == 0.0  # line breaks are layout
     assert cer("abcd", "") == 1.0 and cer("", "") == 0.0
     assert wer("one two three", "one too three") == pytest.approx(1 / 3)
+
+
+def test_tesseract_line_reads_skip_crops_with_no_pixels(monkeypatch):
+    """An upscaled detection box can round to zero width in the original: no OpenCV error, no text."""
+    from banglahate_gui.ocr.tesseract_engine import TesseractEngine
+
+    engine = TesseractEngine()
+    monkeypatch.setattr(engine, "check", lambda: None)
+    assert engine.read_lines([np.zeros((12, 0, 3), np.uint8), np.zeros((0, 9, 3), np.uint8)]) == [("", 0.0)] * 2

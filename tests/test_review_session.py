@@ -239,3 +239,15 @@ def test_next_undecided_skips_decided_and_wraps(session):
     assert session.next_undecided(shown, items[2]) is None
     assert session.counts()["decided"] == 3
     assert json.dumps(session.counts())
+
+
+def test_edited_text_item_is_keyed_by_its_new_text(session):
+    from banglahate_gui.review.hashing import sha256_text
+
+    item = session.add("পুরনো লেখা", "পুরনো", sha256=sha256_text("পুরনো লেখা"))
+    session.set_analysis(item, analysis(prediction(0.9), text="পুরনো লেখা"))
+    session.decide(item, "remove")
+    session.edit_text(item, "নতুন লেখা")
+    assert item.source == "নতুন লেখা" and item.sha256 == sha256_text("নতুন লেখা")
+    assert item.decision is None  # the decision belongs to the old text, not to the new one
+    assert session.log.state(sha256_text("পুরনো লেখা")).decision == "remove"

@@ -190,3 +190,81 @@ def test_csv_cells_never_become_formulas(tmp_path):
     assert back["text"] == "'=HYPERLINK(\"http://x\")" and back["normalized_text"] == "'@cmd"
     assert back["hate_probability"] == "-0.5"  # numbers are not text
     assert json.loads((tmp_path / "r.jsonl").read_text(encoding="utf-8"))["text"] == rows[0]["text"]
+
+
+def test_non_utf8_file_name_is_written_to_every_format(tmp_path):
+    import pyarrow.parquet as pq
+
+    rows = [{"path": "/shots/\udcff.png", "error": None}]
+    for suffix in (".csv", ".jsonl", ".parquet"):
+        out = write_rows(rows, tmp_path / f"rows{suffix}")
+        assert out.is_file() and not out.with_name(out.name + ".part").exists()
+    assert json.loads((tmp_path / "rows.jsonl").read_text(encoding="utf-8"))["path"] == rows[0]["path"]
+    assert "\\udcff" in pq.read_table(tmp_path / "rows.parquet").to_pylist()[0]["path"]
+
+
+def test_in_process_chunk_failure_becomes_error_rows(tmp_path, monkeypatch):
+    """With one worker (the CUDA default) a chunk that raises used to abort the whole run."""
+    from banglahate_gui import triage as triage_module
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "bundle.json").write_text(json.dumps({"name": "stub"}), encoding="utf-8")
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    _blank(shots / "a.png")
+
+    def boom(job):
+        raise RuntimeError("decoder exploded")
+
+    monkeypatch.setattr(triage_module, "_init_worker", lambda *args: None)
+    monkeypatch.setattr(triage_module, "_analyze_chunk", boom)
+    result = triage([shots], bundle=bundle, device="cpu", workers=1, cache=tmp_path / "c.sqlite", progress=False)
+    [row] = result.rows
+    assert "decoder exploded" in row["error"] and result.failures == [row]
+
+
+def test_user_input_errors_are_fatal_errors_not_crashes(tmp_path, capsys):
+    """A wrong --out suffix, a missing --file or a bad JSONL line: exit 2 with a message, no traceback."""
+    from banglahate_gui.errors import BanglaHateError
+    from banglahate_gui.triage import read_texts
+
+    _blank(tmp_path / "a.png")
+    assert cli.main(["triage", str(tmp_path), "--out", str(tmp_path / "r.txt"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--out must end in" in err and "Traceback" not in err
+    with pytest.raises(BanglaHateError, match="cannot read"):
+        list(read_texts(tmp_path / "missing.txt"))
+    (tmp_path / "t.jsonl").write_text('{"text": "ok"}\n{broken\n', encoding="utf-8")
+    with pytest.raises(BanglaHateError, match="t.jsonl:2"):
+        list(read_texts(tmp_path / "t.jsonl"))
+
+
+def test_one_failing_file_does_not_fail_the_rest_of_its_chunk(tmp_path, monkeypatch):
+    """An unexpected error on one image (a RuntimeError from Tesseract, a cv2.error) used to fail the
+    whole chunk, so the chunk's good files never got analysed, on this run or any re-run."""
+    from types import SimpleNamespace
+
+    from banglahate_gui import triage as triage_module
+    from banglahate_gui.model.prediction import insufficient_prediction
+    from banglahate_gui.ocr import OcrConfig
+    from banglahate_gui.ocr.result import OcrResult
+
+    for name in ("bad.png", "good.png"):
+        _blank(tmp_path / name)
+
+    def read(image):
+        if image.size == (320, 200) and read.calls == 0:
+            read.calls += 1
+            raise RuntimeError("tesseract crashed")
+        return OcrResult("", "easyocr", 0.0, [], [], {}, "stub", 0.6, image.size)
+
+    read.calls = 0
+    classifier = SimpleNamespace(bundle_id="stub", predict_normalized=lambda texts: [insufficient_prediction(t)
+                                                                                     for t in texts])
+    monkeypatch.setattr(triage_module, "_MODERATOR", SimpleNamespace(ocr=SimpleNamespace(config=OcrConfig()),
+                                                                     read=read, classifier=classifier))
+    results = triage_module._analyze_chunk([("s1", tmp_path / "bad.png"), ("s2", tmp_path / "good.png")])
+    by_sha = {r["sha256"]: r for r in results}
+    assert "RuntimeError: tesseract crashed" in by_sha["s1"]["error"]
+    assert by_sha["s2"]["error"] is None and by_sha["s2"]["analysis"]["prediction"]["insufficient_text"]

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.decisions = DecisionController(self)
         self.decisions.recorded.connect(self.decision_recorded.emit)
         self.presenter = ItemPresenter(self)
+        self._cache_choice: tuple | None = None  # (remember_analyses, analysis_cache) of the open cache
         self.setWindowTitle(TITLE)
         self.setAcceptDrops(True)
         self.resize(1400, 880)
@@ -149,9 +150,12 @@ class MainWindow(QMainWindow):
         self.session.moderator = s.moderator_name
         self.analysis.force_engine = s.force_engine
         self.analysis.ocr_key = s.ocr_config().cache_key()
-        if self.analysis.cache is not None:
-            self.analysis.cache.close()
-        self.analysis.cache = open_cache(s, self.banner) if s.remember_analyses else None
+        cache_choice = (s.remember_analyses, s.analysis_cache)
+        if cache_choice != self._cache_choice:  # reopened only when changed: a running analysis may be using it
+            self._cache_choice = cache_choice
+            if self.analysis.cache is not None:
+                self.analysis.cache.close()
+            self.analysis.cache = open_cache(s, self.banner) if s.remember_analyses else None
         self.queue.rebuild()
         if self.queue.current() is not None:
             self.presenter.show(self.queue.current().key)  # verdicts under the new policy

@@ -74,7 +74,12 @@ class PolicyEditor(QGroupBox):
 
     def policy(self) -> Policy:
         """The shown thresholds (raises PolicyError when low ≤ threshold ≤ high does not hold)."""
-        tasks = {t: TaskPolicy(**{f: round(s.value(), 2) for f, s in spins.items()}) for t, spins in self.spins.items()}
+        tasks = {}
+        for t, spins in self.spins.items():
+            values = {f: round(s.value(), 2) for f, s in spins.items()}
+            if t != "binary":  # only `high` is editable (and used) here: keep the disabled edges below it
+                values["low"], values["threshold"] = (min(values[f], values["high"]) for f in ("low", "threshold"))
+            tasks[t] = TaskPolicy(**values)
         return Policy(self.name, {t: p for t, p in tasks.items() if p != TaskPolicy()})
 
     def _fill_profiles(self) -> None:

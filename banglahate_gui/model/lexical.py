@@ -159,8 +159,8 @@ class LexicalMember:
         config = _config(data.get("config"), vocab_file)
         char, word = data.get("char"), data.get("word")
         for key, grams in (("char", char), ("word", word)):
-            if not isinstance(grams, list) or not all(isinstance(g, str) and g for g in grams):
-                raise BundleError(f"{vocab_file}: {key}: expected a list of n-gram strings")
+            if not isinstance(grams, list) or not grams or not all(isinstance(g, str) and g for g in grams):
+                raise BundleError(f"{vocab_file}: {key}: expected a non-empty list of n-gram strings")
             if len(set(grams)) != len(grams):
                 raise BundleError(f"{vocab_file}: {key}: duplicate n-grams")
         n = len(char) + len(word)

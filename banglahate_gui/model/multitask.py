@@ -125,7 +125,10 @@ def _check_config(config: PretrainedConfig, where: Path, max_length: int) -> Non
     if config.hidden_size % config.num_attention_heads:
         raise BundleError(f"{where}: hidden_size {config.hidden_size} is not a multiple of num_attention_heads")
     positions = positive("max_position_embeddings", 8192)
-    usable = positions - (config.pad_token_id + 1 if config.model_type == "xlm-roberta" else 0)
+    pad = config.pad_token_id
+    if config.model_type == "xlm-roberta" and (isinstance(pad, bool) or not isinstance(pad, int) or pad < 0):
+        raise BundleError(f"{where}: pad_token_id: {pad!r} is not an integer >= 0")
+    usable = positions - (pad + 1 if config.model_type == "xlm-roberta" else 0)
     if max_length > usable:
         raise BundleError(f"{where}: max_position_embeddings: {positions} positions leave {usable} tokens, "
                           f"fewer than the bundle's max_length {max_length}")

@@ -128,7 +128,7 @@ def load_calibration(recognizer_dir: str | Path | None, name: str | None) -> tup
         return IDENTITY, f"no {path.name}: raw scores"
     try:
         calibration = Calibration.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, CalibrationError) as exc:
+    except (OSError, UnicodeDecodeError, TypeError, ValueError) as exc:  # ValueError: JSON, CalibrationError
         return IDENTITY, f"{path.name} unusable ({exc}): raw scores"
     weights = Path(recognizer_dir) / f"{name}.pth"
     if not weights.is_file() or sha256_file(weights) != calibration.recognizer_sha256:

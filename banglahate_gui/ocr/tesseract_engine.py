@@ -87,9 +87,13 @@ class TesseractEngine:
             return []
         pages, owner = [], []
         for i, crop in enumerate(crops):
+            if crop.size == 0:  # a box that rounds to no pixels (upscaled detection): nothing to read
+                continue
             for variant in line_variants(crop):
                 pages.append(Image.fromarray(variant))
                 owner.append(i)
+        if not pages:
+            return [("", 0.0)] * len(crops)
         with tempfile.TemporaryDirectory(prefix="banglahate-tess-") as folder:
             path = Path(folder) / "lines.tif"
             pages[0].save(path, save_all=True, append_images=pages[1:], compression="tiff_lzw")

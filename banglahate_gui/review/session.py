@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from banglahate_gui.review.hashing import sha256_text
 from banglahate_gui.review.log import (
     VERDICTS,
     LogEntry,
@@ -143,8 +144,9 @@ class ReviewSession:
     def edit_text(self, item: ReviewItem, text: str) -> None:
         """The moderator corrected the text: classify it as typed next time (no new OCR)."""
         item.text, item.text_edited, item.engine = text, True, ""
-        if not item.is_image:
+        if not item.is_image:  # a text item's content is its text: a new text is new content (new hash)
             item.source = text
+            self.set_hash(item, sha256_text(text))
 
     def set_groups(self, groups: dict[int, str | None]) -> None:
         """Near-duplicate group id per item key (from `banglahate_gui.grouping`)."""
