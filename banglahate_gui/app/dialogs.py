@@ -1,44 +1,16 @@
-"""About box (versions, bundle, data licences from the model card) and the shortcuts sheet."""
+"""About box (versions, bundle, data licences from the shipped notice) and the shortcuts sheet."""
 
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from banglahate_gui.resources import data_licences
+
 TITLE = "BanglaHate Moderator"
-
-
-def card_licences(bundle_path: str | Path | None) -> tuple[list[tuple[str, str]], str]:
-    """(source, licence) rows of the bundle's MODEL_CARD.md data table and its licence summary
-    (the last paragraph of "What the licences mean"); empty when there is no card."""
-    card = Path(bundle_path or "") / "MODEL_CARD.md"
-    if not bundle_path or not card.is_file():
-        return [], ""
-    text = card.read_text(encoding="utf-8")
-    rows, header = [], None
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else None
-        if cells is None:
-            header = None
-            continue
-        if header is None:
-            header = [c.lower() for c in cells]
-            continue
-        if set("".join(cells)) <= set("-: "):
-            continue
-        licence_col = next((i for i, h in enumerate(header) if h.startswith(("licence", "license"))), None)
-        if licence_col is not None and licence_col < len(cells):
-            rows.append((cells[0], cells[licence_col]))
-    summary = ""
-    match = re.search(r"#+ What the licen[cs]es mean[^\n]*\n(.*?)(?:\n#|\Z)", text, re.S)
-    if match:
-        bullets = [b.strip() for b in re.split(r"\n- ", "\n" + match.group(1).strip()) if b.strip()]
-        summary = re.sub(r"\s+", " ", bullets[-1]) if bullets else ""
-    return rows, summary
 
 
 def ocr_line(name: str, value) -> str:
@@ -71,12 +43,11 @@ def about_html(info: dict | None, log_path: str, bundle_path: str | Path | None)
             )) + "</table>")
     else:
         parts.append(f"<p>No model loaded. Review log: {esc(log_path)}</p>")
-    rows, summary = card_licences(bundle_path)
-    if rows:
-        parts.append("<p><b>Training data licences</b> (from the model card)</p><table>" + "".join(
-            f"<tr><td>{esc(source)}</td><td>{esc(licence)}</td></tr>" for source, licence in rows) + "</table>")
-    if summary:
-        parts.append(f"<p>{esc(summary).replace('**', '')}</p>")
+    notice = data_licences(Path(bundle_path) if bundle_path else None)
+    parts.append("<p><b>Training data licences</b></p><table>" + "".join(
+        f"<tr><td>{esc(d.title)}</td><td>{esc(d.licence)}</td><td>{esc(', '.join(d.terms))}</td></tr>"
+        for d in sorted(notice.data, key=lambda d: not d.restrictive)) + "</table>")
+    parts.append(f"<p>{esc(notice.guidance)}</p><p>Full notice: {esc(str(notice.notice_file))}</p>")
     return "".join(parts)
 
 
