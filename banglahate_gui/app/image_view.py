@@ -14,6 +14,9 @@ MAX_PREVIEW_SIDE = 4096
 """Longer side of the decoded preview (huge images are decoded scaled down; boxes are scaled to match)."""
 BLUR_SIDE = 24
 """A blurred preview is the image shrunk to this many pixels across, smoothly scaled back up."""
+BLURRED_SIDE = 512
+"""...back up to this many pixels only: painting stretches it to the view, and a full-size blurred copy of a
+huge picture would cost the GUI thread its making and every repaint for no visible difference."""
 MIN_ZOOM, MAX_ZOOM, ZOOM_STEP = 1.0, 16.0, 1.25
 
 
@@ -106,8 +109,8 @@ class ImageView(QWidget):
             if self.blur:
                 small = image.scaled(BLUR_SIDE, BLUR_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
                                      Qt.TransformationMode.SmoothTransformation)
-                image = small.scaled(image.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
-                                     Qt.TransformationMode.SmoothTransformation)
+                image = small.scaled(image.size().boundedTo(QSize(BLURRED_SIDE, BLURRED_SIDE)),
+                                     Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
             self._softened = image
         return self._softened
 
