@@ -31,6 +31,7 @@ from banglahate_gui.app.settings import AppSettings  # noqa: E402
 from banglahate_gui.cache import AnalysisCache  # noqa: E402
 from banglahate_gui.review import ReviewLog, TaskPolicy  # noqa: E402
 from banglahate_gui.review.verdict import Policy  # noqa: E402
+from banglahate_gui.review.remember import image_key  # noqa: E402
 
 TIMEOUT = 120_000
 NO = Qt.KeyboardModifier.NoModifier
@@ -170,7 +171,7 @@ def test_2_fifty_reviewed_memes_reopen_within_two_seconds_without_ocr_or_model(
     folder = tmp_path / "fifty"
     folder.mkdir()
     template = moderator.analyze_text(MEME_TEXTS[0], "meme").to_dict()
-    ocr_key = AppSettings(force_engine="tesseract").ocr_config().cache_key()
+    ocr_key = image_key(AppSettings(force_engine="tesseract").ocr_config().cache_key(), "tesseract")
     with AnalysisCache(tmp_path / "cache.sqlite") as cache:
         for n in range(50):
             path = folder / f"m{n:02d}.png"

@@ -15,7 +15,7 @@ from banglahate_gui.cache import AnalysisCache
 from banglahate_gui.model import predictions_from_proba
 from banglahate_gui.pipeline import Analysis
 from banglahate_gui.review.hashing import sha256_file
-from banglahate_gui.review.remember import TEXT_KEY, Request, analyse, triage_result_paths
+from banglahate_gui.review.remember import TEXT_KEY, Request, analyse, image_key, triage_result_paths
 
 
 class Fake:
@@ -55,6 +55,17 @@ def test_second_analysis_comes_from_the_cache_and_force_skips_it(tmp_path, image
         assert fake.calls == ["image:a.png"]
         analyse(fake, Request(image, "a.png", "image", force=True), cache, "ocr1")
         assert fake.calls == ["image:a.png"] * 2
+
+
+def test_a_forced_engine_is_part_of_the_key(tmp_path, image):
+    fake = Fake()
+    with AnalysisCache(tmp_path / "c.sqlite") as cache:
+        analyse(fake, Request(image, "a.png", "image"), cache, "ocr1")
+        forced = analyse(fake, Request(image, "a.png", "image", engine="tesseract"), cache, "ocr1")
+        assert not forced.from_cache and fake.calls == ["image:a.png"] * 2
+        assert analyse(fake, Request(image, "a.png", "image", engine="tesseract"), cache, "ocr1").from_cache
+        assert cache.get(forced.sha256, "b@1", image_key("ocr1", "tesseract")) is not None
+        assert image_key("ocr1", None) == "ocr1"  # the automatic gate keeps the key triage uses
 
 
 def test_keys_follow_content_bundle_and_ocr_settings(tmp_path, image):

@@ -39,13 +39,18 @@ class Outcome:
     from_cache: bool
 
 
+def image_key(ocr_key: str, engine: str | None) -> str:
+    """Cache key of an image's analysis: the OCR settings' key, plus the engine when one is forced."""
+    return f"{ocr_key}:{engine}" if engine else ocr_key
+
+
 def analyse(moderator, request: Request, cache=None, ocr_key: str = "", progress=None) -> Outcome:
     """Remembered analysis of `request` if there is one (and not `force`), else a fresh one, remembered."""
     from banglahate_gui.pipeline import Analysis
 
     sha = request.sha256 or sha256_file(request.source)
     bundle = moderator.classifier.bundle_id
-    key = TEXT_KEY if request.mode == "text" else ocr_key
+    key = TEXT_KEY if request.mode == "text" else image_key(ocr_key, request.engine)
     if cache is not None and not request.force and request.mode != "edited":
         stored = cache.get(sha, bundle, key)
         if stored is not None:
