@@ -26,7 +26,7 @@ from banglahate_gui.errors import BanglaHateError
 from banglahate_gui.grouping import GroupItem, group_ids
 from banglahate_gui.ocr.config import OcrConfig
 from banglahate_gui.ocr.image import IMAGE_SUFFIXES
-from banglahate_gui.review.hashing import sha256_file
+from banglahate_gui.hashing import sha256_file
 
 OUTPUT_FORMATS = (".csv", ".jsonl", ".parquet")
 CHUNK = 8

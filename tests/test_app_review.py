@@ -166,7 +166,7 @@ def test_2_fifty_reviewed_memes_reopen_within_two_seconds_without_ocr_or_model(
         qtbot, make_window, moderator, tmp_path):
     from PIL import Image
 
-    from banglahate_gui.review.hashing import sha256_file
+    from banglahate_gui.hashing import sha256_file
 
     folder = tmp_path / "fifty"
     folder.mkdir()

@@ -14,7 +14,7 @@ import pytest
 from banglahate_gui.cache import AnalysisCache
 from banglahate_gui.model import predictions_from_proba
 from banglahate_gui.pipeline import Analysis
-from banglahate_gui.review.hashing import sha256_file
+from banglahate_gui.hashing import sha256_file
 from banglahate_gui.review.remember import TEXT_KEY, Request, analyse, image_key, triage_result_paths
 
 

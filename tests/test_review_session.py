@@ -242,7 +242,7 @@ def test_next_undecided_skips_decided_and_wraps(session):
 
 
 def test_edited_text_item_is_keyed_by_its_new_text(session):
-    from banglahate_gui.review.hashing import sha256_text
+    from banglahate_gui.hashing import sha256_text
 
     item = session.add("পুরনো লেখা", "পুরনো", sha256=sha256_text("পুরনো লেখা"))
     session.set_analysis(item, analysis(prediction(0.9), text="পুরনো লেখা"))

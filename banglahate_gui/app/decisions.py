@@ -70,16 +70,14 @@ class DecisionController(QObject):
 
     def undo(self) -> None:
         """Cancel this session's latest action (a whole group at once) and go back to its item."""
-        try:
-            action = self.session.undo()
-        except ReviewError as exc:
-            self._refused(exc)
-            return
-        self._done(action, select=action.items[0] if action.items else None)
+        self._step(self.session.undo)
 
     def redo(self) -> None:
+        self._step(self.session.redo)
+
+    def _step(self, step) -> None:
         try:
-            action = self.session.redo()
+            action = step()
         except ReviewError as exc:
             self._refused(exc)
             return

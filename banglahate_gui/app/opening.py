@@ -13,7 +13,7 @@ from banglahate_gui.app.queue_view import make_thumbnail
 from banglahate_gui.app.workers import TaskContext
 from banglahate_gui.grouping import GroupItem, group_ids, image_hash
 from banglahate_gui.ocr import expand_folders
-from banglahate_gui.review.hashing import sha256_bytes, sha256_file, sha256_text
+from banglahate_gui.hashing import sha256_bytes, sha256_file, sha256_text
 from banglahate_gui.review.remember import triage_result_paths
 from banglahate_gui.review.session import ReviewItem
 

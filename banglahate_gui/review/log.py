@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
-from banglahate_gui.review.hashing import sha256_bytes, sha256_file, sha256_text  # noqa: F401 - re-exported
+from banglahate_gui.hashing import sha256_bytes, sha256_file, sha256_text  # noqa: F401 - re-exported
 
 VERDICTS: tuple[str, ...] = ("approve", "remove", "escalate")
 """Decisions that set an item's verdict (the latest uncancelled one wins)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from banglahate_gui.review.hashing import sha256_file
+from banglahate_gui.hashing import sha256_file
 
 TEXT_KEY = "text"
 """OCR key of pasted/typed text items (no OCR involved)."""

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from banglahate_gui.review.hashing import sha256_text
+from banglahate_gui.hashing import sha256_text
 from banglahate_gui.review.log import (
     VERDICTS,
     LogEntry,

@@ -26,8 +26,9 @@ import numpy as np
 from banglahate_gui.data.synth_memes import (MEME_STYLES, SIGN_WORDS, has_bengali, photo_backgrounds, photo_crop,
                                              render_styled, repost)
 from banglahate_gui.defaults import default_data_dir
+from banglahate_gui.hashing import sha256_file
 from banglahate_gui.ocr.calibration import (CORRECT_CER, Calibration, calibration_path, easyocr_key,
-                                            expected_calibration_error, fit_map, sha256_file, tesseract_key)
+                                            expected_calibration_error, fit_map, tesseract_key)
 from banglahate_gui.ocr.metrics import cer
 from banglahate_gui.resources import default_recognizer_dir
 

@@ -1,4 +1,4 @@
-"""Content hashes (SHA-256) that key review decisions and remembered analyses."""
+"""Content hashes (SHA-256): review decisions, remembered analyses, trusted and calibrated OCR weights."""
 
 from __future__ import annotations
 
