@@ -548,9 +548,9 @@ def test_window_stays_responsive_during_real_ocr_lime_and_a_large_image(qtbot, m
     big = tmp_path / "large.png"
     Image.fromarray(rng.integers(0, 255, (5000, 7000, 3), dtype=np.uint8)).save(big, compress_level=1)
     meme = make_meme(tmp_path / "meme.png", MEME_TEXTS[3], 3)
-    window = make_window(lambda s: moderator, force_engine="tesseract", lime_samples=300)
+    window = make_window(lambda s: moderator, force_engine="tesseract", lime_samples=2000)  # a load that outlasts 0.5 s on the fast model
     qtbot.waitUntil(lambda: window.moderator is not None, timeout=TIMEOUT)
-    text_item = window.add_text(MEME_TEXTS[5])
+    text_item = window.add_text(" ".join(MEME_TEXTS))  # many words: LIME has many distinct perturbations
     qtbot.waitUntil(lambda: text_item.status == "done", timeout=TIMEOUT)
     large = window.session.add(big, "large.png")  # shown, not analysed: its decode is the load here
     ticks: list[float] = []
