@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from banglahate_gui.model import TASKS, load_bundle
-from banglahate_gui.model.schema import IGNORE_INDEX, task
+from banglahate_gui.model.schema import DEFAULT_TASKS, IGNORE_INDEX, task
 from banglahate_gui.train.batches import encode
 from banglahate_gui.model.calibration import apply_temperature
 from banglahate_gui.train.calibration import expected_calibration_error, fit_temperature
 from banglahate_gui.train.fusion import fit_combination, simplex_grid
-from banglahate_gui.train.losses import MultiTaskLoss, inverse_frequency_weights, mask_auxiliary
+from banglahate_gui.train.losses import MultiTaskLoss, inverse_frequency_weights, mask_conditional
 from banglahate_gui.train.mlm import mask_tokens
 
 
@@ -24,10 +24,10 @@ def test_inverse_frequency_weights():
     np.testing.assert_allclose(w.numpy(), [0, 3 / (2 * 2), 0, 3 / (2 * 1)])
 
 
-def test_auxiliary_labels_masked_for_non_hate():
+def test_conditional_labels_masked_where_the_condition_fails():
     labels = {"binary": np.array([0, 1, 1]), "type": np.array([0, 2, IGNORE_INDEX]),
               "target": np.array([0, 1, 3]), "severity": np.array([0, IGNORE_INDEX, 3])}
-    masked = mask_auxiliary(labels)
+    masked = mask_conditional(labels)
     assert masked["type"].tolist() == [IGNORE_INDEX, 2, IGNORE_INDEX]
     assert masked["target"].tolist() == [IGNORE_INDEX, 1, 3]
     assert masked["binary"].tolist() == [0, 1, 1]
@@ -174,3 +174,67 @@ def test_encode_truncates_to_max_length(tiny_bundle):
     tok = AutoTokenizer.from_pretrained(str(tiny_bundle / "muril"))
     enc = encode(tok, ["ক " * 500, "ছোট"], max_length=16)
     assert len(enc.ids[0]) == 16 and enc.ids[0][0] == tok.cls_token_id and enc.ids[0][-1] == tok.sep_token_id
+
+
+def test_multilabel_loss_masks_unknown_labels_and_weights_positives():
+    """A sigmoid task: masked entries add nothing; a label's positive weight is negatives/positives (capped)."""
+    toxicity = task("toxicity", DEFAULT_TASKS)
+    y = np.array([[1, 1, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [IGNORE_INDEX] * 6])
+    pos_weight = inverse_frequency_weights(y, toxicity)
+    assert pos_weight[0].item() == pytest.approx(2.0)  # 2 negatives / 1 positive
+    assert pos_weight[1].item() == pytest.approx(1.0)  # more positives than negatives: no down-weighting
+    assert pos_weight[2].item() == pytest.approx(3.0)  # never positive: 3 negatives / max(0, 1)
+    loss_fn = MultiTaskLoss({"toxicity": torch.ones(6)}, (toxicity,))
+    labels = torch.tensor([[1, 0, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX]])
+    logits = torch.tensor([[2.0, -1.0, 50.0, -50.0, 50.0, 50.0]])  # the masked entries would dominate if counted
+    expected = (np.log1p(np.exp(-2.0)) + np.log1p(np.exp(-1.0))) / 2
+    assert loss_fn({"toxicity": logits}, {"toxicity": labels}).item() == pytest.approx(expected, rel=1e-5)
+    all_masked = torch.full((1, 6), IGNORE_INDEX)
+    assert loss_fn({"toxicity": logits}, {"toxicity": all_masked}).item() == 0.0
+
+
+def test_whole_word_masking_masks_every_piece_of_a_chosen_word():
+    """Pieces 10-19 start words, 20-29 continue them: a selected continuation always has its word selected."""
+    gen = torch.Generator().manual_seed(0)
+    starts = torch.zeros(40, dtype=torch.bool)
+    starts[:20] = True
+    ids = torch.tensor([[1] + [10 + i % 10 if i % 3 == 0 else 20 + i % 10 for i in range(30)] + [2]] * 64)
+    mask = torch.ones_like(ids)
+    inputs, selected = mask_tokens(ids, mask, torch.tensor([1, 2]), 3, 40, gen, word_starts=starts)
+    assert not selected[:, 0].any() and not selected[:, -1].any()
+    word = (starts[ids] | torch.isin(ids, torch.tensor([1, 2]))).long().cumsum(1)
+    for row in range(ids.shape[0]):
+        for w in word[row].unique():
+            pieces = selected[row][word[row] == w]
+            assert pieces.all() or not pieces.any()  # a word is masked whole or not at all
+    assert 0.08 < selected[:, 1:-1].float().mean().item() < 0.25
+
+
+def test_word_start_table_for_both_tokenizer_families(sample_texts):
+    from banglahate_gui.train.mlm import word_start_table
+    from banglahate_gui.train.tokenizers import train_unigram_tokenizer, train_wordpiece_tokenizer
+
+    for train_tok, text in ((train_unigram_tokenizer, "আমি তোমাকে ভালোবাসি"), (train_wordpiece_tokenizer, "আমি তোমাকে")):
+        tokenizer = train_tok(sample_texts, 300)
+        table = word_start_table(tokenizer)
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        words = int(table[torch.tensor(ids)].sum())
+        assert words == len(text.split())  # one word start per whitespace word
+
+
+def test_multilabel_fusion_weights_temperature_and_per_label_thresholds():
+    """Member b knows the labels, a is noise: weight on b; a rare label gets a threshold below 0.5."""
+    rng = np.random.default_rng(3)
+    toxicity = task("toxicity", DEFAULT_TASKS)
+    y = (rng.random((1500, 6)) < [0.3, 0.2, 0.1, 0.05, 0.2, 0.3]).astype(np.int64)
+    y[:300, 3:] = IGNORE_INDEX  # rows that only know three labels
+    clean = np.where(y == IGNORE_INDEX, 0, y)
+    good = np.clip(0.15 + 0.5 * clean + rng.normal(0, 0.1, y.shape), 0.01, 0.99)
+    good[:, 3] = np.clip(0.1 + 0.3 * clean[:, 3] + rng.normal(0, 0.05, 1500), 0.01, 0.99)  # never reaches 0.5
+    noise = rng.random(y.shape)
+    combo = fit_combination(("a", "b"), {"a": {"toxicity": noise}, "b": {"toxicity": good}}, {"toxicity": y},
+                            (toxicity,))
+    assert combo.fusion["toxicity"]["b"] >= 0.7
+    assert combo.offsets["toxicity"][3] > 0  # threshold 0.5·exp(-offset) < 0.5 for the under-confident label
+    assert combo.validation["toxicity"]["macro_f1"] > combo.validation["toxicity"]["macro_f1_at_half"]
+    assert combo.temperatures["toxicity"] > 0

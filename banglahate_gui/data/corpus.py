@@ -4,7 +4,13 @@
 keeps one row per normalized text (the copy from the highest-priority source of `SOURCES`; within a
 source, the first one) and splits 75/10/15 stratified on source + binary label. A dropped copy counts
 as a *duplicate* when its labels agree with the kept row on every task both label, else as a
-*conflict* (resolved in favour of the kept row). Labels of dropped copies are not merged in.
+*conflict* (resolved in favour of the kept row). Labels of dropped copies are not merged in for the four
+paper tasks; for the extra moderation tasks (`moderation_labels`) a label the kept row lacks is taken from a
+dropped copy (most MLTC texts also occur in higher-priority sources).
+
+Rows whose text occurs in an official test file (`OFFICIAL_TEST_FILES`) never train anything: outside the
+test split they go to the `heldout` split (evaluated apart, e.g. violence on the VITD test file), and the
+`official_test` column names the file.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from banglahate_gui.data.sources import (
     OFFICIAL_TEST_FILES,
     source,
 )
+from banglahate_gui.data.moderation_labels import EXTRA_COLUMNS, add_extra_labels
 from banglahate_gui.model.schema import IGNORE_INDEX, task
 from banglahate_gui.text import NORMALIZER_VERSION, normalize
 
@@ -38,9 +45,11 @@ log = logging.getLogger(__name__)
 
 SEED = 42
 MIN_CHARS = 2
-SPLITS = ("train", "validation", "test")
+SPLITS = ("train", "validation", "test", "heldout")
 SPLIT_RATIOS = {"train": 0.75, "validation": 0.10, "test": 0.15}
-COLUMNS = ("text", "source", "binary", "type", "target", "severity", "type_fine", "target_fine", "origin", "split")
+COLUMNS = ("text", "source", *LABEL_COLUMNS, *EXTRA_COLUMNS, "type_fine", "target_fine", "origin", "official_test",
+           "split")
+INT_COLUMNS = (*LABEL_COLUMNS, *EXTRA_COLUMNS)
 CORPUS_FILE = "corpus.csv"
 CARD_JSON = "dataset_card.json"
 CARD_MD = "dataset_card.md"
@@ -67,6 +76,8 @@ class CorpusStats:
     """'dropped_source>kept_source' -> rows dropped in favour of the other source's copy."""
     conflicts_by_pair: dict[str, int] = field(default_factory=dict)
     """'dropped_source>kept_source' -> conflicting copies (same-source pairs included)."""
+    merged_labels: dict[str, int] = field(default_factory=dict)
+    """Extra-task column -> kept rows that took that label from a dropped copy."""
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,6 +127,9 @@ class Corpus:
                 split: {name: _label_counts(df.loc[df["split"] == split, name], name) for name in LABEL_COLUMNS}
                 for split in SPLITS
             },
+            "extra_labels": {c: {str(k): int(v) for k, v in df[c].value_counts().sort_index().items()}
+                             for c in EXTRA_COLUMNS},
+            "official_test_rows": _counts(df.loc[df["official_test"] != "", "split"], SPLITS),
             "masked_share": _masked_share(df),
             "masked_share_of_hate": _masked_share(df[df["binary"] == 1]),
             "dedupe": self.stats.to_dict(),
@@ -145,7 +159,7 @@ class Corpus:
         frame = pd.read_csv(
             out / CORPUS_FILE,
             keep_default_na=False,
-            dtype={c: ("int64" if c in LABEL_COLUMNS else str) for c in COLUMNS},
+            dtype={c: ("int64" if c in INT_COLUMNS else str) for c in COLUMNS},
         )
         card = json.loads((out / CARD_JSON).read_text(encoding="utf-8"))
         return cls(frame[list(COLUMNS)], CorpusStats(**card["dedupe"]), int(card["seed"]))
@@ -166,13 +180,17 @@ def build_corpus(
         s.load(data_dir, limit).assign(source=s.name, priority=SOURCE_NAMES.index(s.name))
         for s in sorted(chosen, key=lambda s: SOURCE_NAMES.index(s.name))
     ]
-    df = pd.concat(frames, ignore_index=True)
+    df = add_extra_labels(pd.concat(frames, ignore_index=True))
     stats = CorpusStats(raw_rows=len(df))
     df["text"] = [normalize(t) for t in df["text"]]
     short = df["text"].str.len() < MIN_CHARS
     stats.too_short = int(short.sum())
+    official = df[df["origin"].isin(OFFICIAL_TEST_FILES)].drop_duplicates("text").set_index("text")["origin"]
     df = _dedupe(df[~short], stats)
-    df["split"] = _split(df, seed)
+    df["official_test"] = df["text"].map(official).fillna("")
+    split = _split(df, seed)
+    split[(df["official_test"] != "").to_numpy() & (split != "test")] = "heldout"
+    df["split"] = split
     stats.seconds = round(time.perf_counter() - start, 2)
     log.info("corpus: %d rows from %d raw in %.1fs", len(df), stats.raw_rows, stats.seconds)
     return Corpus(df[list(COLUMNS)].reset_index(drop=True), stats, seed)
@@ -187,7 +205,7 @@ def unlabeled_texts(data_dir: Path, corpus: Corpus | None = None) -> list[str]:
     """
     corpus = corpus if corpus is not None else build_corpus(data_dir)
     df = corpus.frame
-    keep = (df["split"] != "test") & ~df["origin"].isin(OFFICIAL_TEST_FILES)
+    keep = df["split"].isin(("train", "validation")) & (df["official_test"] == "")
     return list(dict.fromkeys(t for t in df.loc[keep, "text"] if len(t) >= MIN_CHARS))
 
 
@@ -234,6 +252,13 @@ def _dedupe(df: pd.DataFrame, stats: CorpusStats) -> pd.DataFrame:
     stats.cross_source = int(cross.sum())
     stats.overlaps = _tally(pairs[cross])
     stats.conflicts_by_pair = _tally(pairs[conflict])
+    kept = kept.copy()
+    for column in EXTRA_COLUMNS:
+        donors = dropped.loc[dropped[column] != IGNORE_INDEX].drop_duplicates("text").set_index("text")[column]
+        missing = (kept[column] == IGNORE_INDEX) & kept["text"].isin(donors.index)
+        if missing.any():
+            kept.loc[missing, column] = kept.loc[missing, "text"].map(donors).to_numpy(dtype=np.int64)
+        stats.merged_labels[column] = int(missing.sum())
     return kept.sort_values("order").drop(columns=["order", "priority"]).reset_index(drop=True)
 
 

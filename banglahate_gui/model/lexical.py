@@ -101,6 +101,9 @@ class LexicalMember:
         weights, bias = {}, {}
         sw = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         for t in tasks:
+            if t.kind == "sigmoid":
+                weights[t.name], bias[t.name] = _fit_multilabel(x, np.asarray(labels[t.name]), sw, config, seed)
+                continue
             y = np.asarray(labels[t.name])
             rows = y != IGNORE_INDEX
             first = 0
@@ -205,3 +208,23 @@ def _config(raw: object, where: Path) -> LexicalConfig:
     if not math.isfinite(config.c) or config.c <= 0:
         raise BundleError(f"{where}: config.c: {config.c} is not a positive number")
     return config
+
+
+def _fit_multilabel(x, y: np.ndarray, sample_weight: np.ndarray, config: LexicalConfig,
+                    seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One binary logistic regression per label of a sigmoid task, each on the rows that label is known for;
+    the logit of label j is x·w_j + b_j (a label seen with one value only gets a constant logit)."""
+    from sklearn.linear_model import LogisticRegression
+
+    w = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
+    b = np.zeros(y.shape[1], dtype=np.float32)
+    for j in range(y.shape[1]):
+        rows = y[:, j] != IGNORE_INDEX
+        values = np.unique(y[rows, j])
+        if len(values) == 2:
+            model = LogisticRegression(C=config.c, max_iter=300, random_state=seed)
+            model.fit(x[rows], y[rows, j], sample_weight=sample_weight[rows])
+            w[:, j], b[j] = model.coef_[0], model.intercept_[0]
+        elif len(values) == 1:
+            b[j] = 30.0 if values[0] == 1 else -30.0
+    return w, b

@@ -54,6 +54,14 @@ TASKS: tuple[Task, ...] = (
     Task("target", ("none", "individual", "gender", "group", "others"), condition=_HATE),
     Task("severity", ("none", "low", "medium", "high"), condition=_HATE),
 )
+"""The paper's four tasks (every bundle trained before the violence/toxicity heads has exactly these)."""
+EXTRA_TASKS: tuple[Task, ...] = (
+    Task("violence", ("non_violence", "passive", "direct")),
+    Task("toxicity", ("vulgar", "hate", "religious", "threat", "troll", "insult"), kind="sigmoid"),
+)
+"""Moderation heads beyond the paper: BLP-2023 violence incitement (3 classes) and multi-label toxicity."""
+DEFAULT_TASKS: tuple[Task, ...] = TASKS + EXTRA_TASKS
+"""The schema `banglahate train` gives a new bundle."""
 TASK_NAMES: tuple[str, ...] = tuple(t.name for t in TASKS)
 AUXILIARY_TASKS: tuple[str, ...] = tuple(t.name for t in TASKS if t.condition is not None)
 """Tasks conditional on hate: their labels are masked for non-hate samples in training."""

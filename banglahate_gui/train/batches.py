@@ -7,8 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from banglahate_gui.model.schema import TASK_NAMES
-
 
 @dataclass
 class Encoded:
@@ -44,5 +42,5 @@ def iterate(data: Encoded, batch_size: int, pad_id: int, rng: np.random.Generato
         input_ids, mask = pad([data.ids[i] for i in idx], pad_id)
         labels = None
         if data.labels is not None:
-            labels = {t: torch.as_tensor(data.labels[t][idx], dtype=torch.long) for t in TASK_NAMES}
+            labels = {t: torch.as_tensor(v[idx], dtype=torch.long) for t, v in data.labels.items()}
         yield input_ids, mask, labels

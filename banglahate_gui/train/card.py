@@ -18,10 +18,16 @@ Trained on the corpus built by `banglahate data` from eleven public Bangla hate-
 sources in `../shared/data` ({rows:,} rows after normalization and de-duplication; split 75/10/15,
 stratified on source and binary label, seed 42; the test split's ids are frozen in
 `banglahate_gui/data/test_split_ids.txt`). Labels a source does not provide are masked, never guessed.
-No stage sees the test split: the encoders and the lexical member are trained on the train split, the
-fusion weights, temperatures and decision offsets are fitted on the validation split, and masked-LM
-pre-training text excludes the test split and every official test file (BD-SHS, VITD and TB-OLID test,
-the unlabelled BLP-2025 test files).
+No stage sees the test split or an official test file: the encoders and the lexical member are trained on
+the train split, the fusion weights, temperatures and decision offsets are fitted on the validation split,
+masked-LM pre-training reads only train + validation text, and every text of an official test file (BD-SHS,
+VITD and TB-OLID test) outside the test split sits in a `heldout` split that only the evaluation reads.
+
+The two moderation heads beyond the paper's four tasks: **violence** (non_violence / passive / direct) is
+labelled by BLP-2023 Vio-Lens only; **toxicity** (vulgar, hate, religious, threat, troll, insult; independent
+yes/no per label) by the multi-labelled toxic comments (all six) and Bangla abusive comments (obscene → vulgar,
+threat, insult). Where the same text is kept from a higher-priority source, its violence/toxicity labels are
+taken over from the dropped copy.
 
 | source | rows | script | licence (as stated by the source) |
 |---|---:|---|---|
@@ -63,6 +69,9 @@ to make decisions about individuals.
 - The labels come from different annotation guidelines mapped onto one schema; "hate" here spans
   abuse, profanity, slander and violence-inciting text, as each source defined them.
 - Romanized Bangla is covered by two sources only; code-mixed and very short texts are harder.
+- Violence is learnt from about 3,000 BLP-2023 training rows (YouTube comments on communal and political
+  conflict); toxicity from two toxic-comment sets whose "hate" flag is not the binary task's hate. Both heads
+  apply to every text (they are not conditional on hate).
 - Texts with nothing to judge (emoji only, digits, stop words such as a lone "ok") get the label
   `insufficient_text` and no probabilities (`banglahate_gui/text/stopwords.txt`).
 - Text from OCR inherits OCR errors; the app shows the OCR text so it can be corrected.
@@ -78,7 +87,8 @@ def render_model_card(manifest: BundleManifest, report_markdown: str, throughput
     trained = encoders.get("trained_with", {})
     origin = (f"reused unchanged from `{encoders['reused_from']}` (trained by the {trained.get('preset', '?')} "
               f"preset from scratch: tokenizers, masked-LM pre-training, multi-task fine-tuning; "
-              f"{trained.get('seconds', 0) / 60:.0f} minutes)" if "reused_from" in encoders else "trained in this run")
+              f"{trained.get('seconds', 0) / 60:.0f} minutes)" if "reused_from" in encoders else
+              _trained_here(encoders))
     fusion_lines = "\n".join(
         f"| {t.name} | " + " | ".join(f"{manifest.fusion[t.name][m]:.2f}" for m in manifest.members)
         + f" | {manifest.temperature(t.name):.3f} | "
@@ -99,7 +109,10 @@ def render_model_card(manifest: BundleManifest, report_markdown: str, throughput
             for t in manifest.tasks) + ".",
         "- **Fusion, per task**: `P = softmax(log(Σ w·P_member) / T)`, label = argmax(log P + offset). Weights "
         "searched on a 0.05 simplex grid for validation weighted F1 (with a 25 % share for the meme-caption "
-        "slice), T fitted by validation NLL, offsets by coordinate ascent on validation weighted + macro F1:", "",
+        "slice), T fitted by validation NLL, offsets by coordinate ascent on validation weighted + macro F1. "
+        "A multi-label (sigmoid) task fuses each label's probability the same way, scales its log-odds by T "
+        "and says yes to a label when log p + offset ≥ log 0.5 (a per-label threshold 0.5·e^−offset, tuned for "
+        "that label's validation F1); weights there maximise validation macro F1:", "",
         "| task | " + " | ".join(f"w {m}" for m in manifest.members) + " | temperature | decision offsets |",
         "|---" + "|---:" * (len(manifest.members) + 1) + "|---|", fusion_lines, "",
         f"- **Command**: `{prov.get('command', 'banglahate train')}` (seed {prov.get('seed')}, commit "
@@ -117,6 +130,22 @@ def render_model_card(manifest: BundleManifest, report_markdown: str, throughput
         lines += [throughput.strip(), ""]
     return "\n".join(lines) + "\n" + _DATA.format(rows=prov.get("data", {}).get("corpus_rows", 0)) + "\n" + \
         _USE_AND_LIMITS
+
+
+def _trained_here(encoders: dict) -> str:
+    """How the encoders of this run were trained, from the bundle's provenance."""
+    parts = []
+    for name in ("xlmr", "muril"):
+        e = encoders.get(name, {})
+        curve = e.get("mlm_heldout_loss") or []
+        loss = f", held-out MLM loss {curve[0][1]:.2f} → {curve[-1][1]:.2f}" if curve else ""
+        parts.append(f"{name}: {e.get('mlm_epochs', 0):g} epochs of {e.get('mlm_masking', '')} masked-LM pre-training "
+                     f"on {e.get('mlm_texts', 0):,} texts{loss}, then fine-tuning epoch {e.get('best_epoch', -1) + 1} "
+                     f"of {e.get('epochs_run', 0)} kept, {e.get('seconds', 0) / 60:.0f} min")
+    noise = encoders.get("ocr_noise") or {}
+    share = f"; fine-tuning reads {noise['share_per_epoch']:.0%} of the rows per epoch through the measured OCR " \
+            f"noise model `{noise['model']}`" if noise else ""
+    return "trained in this run from scratch (" + "; ".join(parts) + share + ")"
 
 
 def write_model_card(bundle_dir: Path, manifest: BundleManifest, report_markdown: str, throughput: str = "") -> Path:

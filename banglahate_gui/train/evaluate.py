@@ -1,5 +1,7 @@
 """`banglahate evaluate`: the held-out test split, per task, for every member alone, every pair, the fusion
-and a TF-IDF baseline; a meme slice and a Banglish (romanized) slice; calibration (ECE) before/after.
+and a TF-IDF baseline; a meme slice, a Banglish (romanized) slice and (given OCR readings) an OCR'd meme slice;
+the official test files of the sources (VITD for violence, BD-SHS, TB-OLID) that no stage trained on; per-label
+scores of multi-label tasks; calibration (ECE) before/after.
 
 Every combination other than the bundle's own is fitted on the validation split with the same recipe as
 the bundle (`train.fusion.fit_combination`), so each row gets the same treatment. Deterministic: the
@@ -18,6 +20,7 @@ import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
 
 from banglahate_gui.data.corpus import build_corpus, frozen_test_ids, row_ids
+from banglahate_gui.data.moderation_labels import task_labels
 from banglahate_gui.model import load_bundle
 from banglahate_gui.model.schema import IGNORE_INDEX, Task
 from banglahate_gui.resources import default_bundle_dir
@@ -25,10 +28,17 @@ from banglahate_gui.train.baseline import TfidfBaseline
 from banglahate_gui.train.calibration import expected_calibration_error
 from banglahate_gui.train.fusion import Combination, fit_combination
 from banglahate_gui.train.metrics import task_scores
-from banglahate_gui.train.run import MEME_SOURCE, split_labels, subsets
+from banglahate_gui.text import normalize
+from banglahate_gui.train.run import MEME_SOURCE, subsets
 
 REFERENCE = {"binary": 0.848, "type": 0.699, "target": 0.705, "severity": 0.727}
 """Weighted F1 of the reference system (its own test set, base encoders on a GPU)."""
+OFFICIAL_SETS = {
+    "VITD (BLP-2023 violence) official test": ("vitd_blp2023/test.csv", "violence"),
+    "BD-SHS official test": ("bdshs/test.csv", "binary"),
+    "TB-OLID official test": ("tb_olid/test.json", "binary"),
+}
+"""Official test files (none of their texts trains anything) and the task each is scored on, by macro F1."""
 BASELINE = "TF-IDF char n-grams + LR"
 FUSED = "BanglaHateNet fused"
 _LATIN = re.compile(r"[a-z]")
@@ -61,7 +71,8 @@ class EvaluationReport:
     scores: dict[str, dict]  # model → task → metrics
     slices: dict[str, dict]  # slice → {"rows": n, "scores": model → task → metrics}
     calibration: dict[str, dict]  # task → {ece_before, ece_after, temperature}
-    per_class: dict[str, dict]  # task → classification_report of the fused model
+    per_class: dict[str, dict]  # task → classification_report (per label scores for multi-label) of the fused model
+    official: dict[str, dict] = field(default_factory=dict)  # set → {"rows", "task", "scores": model → metrics}
     figures: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -72,8 +83,9 @@ class EvaluationReport:
         tasks = self.tasks
         lines = ["| model | " + " | ".join(tasks) + " | mean |", "|---" + "|---:" * (len(tasks) + 1) + "|"]
         for model, s in scores.items():
-            lines.append(f"| {model} | " + " | ".join(f"{s[t][metric]:.3f}" for t in tasks)
-                         + f" | {np.mean([s[t][metric] for t in tasks]):.3f} |")
+            known = [t for t in tasks if s[t]["support"]]  # a slice may have no label for a task
+            lines.append(f"| {model} | " + " | ".join(f"{s[t][metric]:.3f}" if t in known else "–" for t in tasks)
+                         + f" | {np.mean([s[t][metric] for t in known]):.3f} |")
         return lines
 
     def markdown(self) -> str:
@@ -89,6 +101,10 @@ class EvaluationReport:
         lines += ["", "Macro F1:", "", *self._table(self.scores, "macro_f1")]
         for name, sl in self.slices.items():
             lines += ["", f"{name} ({sl['rows']} test rows), weighted F1:", "", *self._table(sl["scores"], "weighted_f1")]
+        for name, o in self.official.items():
+            lines += ["", f"{name}: {o['rows']} rows, task `{o['task']}` (no stage trained on them):", "",
+                      "| model | macro F1 | weighted F1 |", "|---|---:|---:|"]
+            lines += [f"| {m} | {v['macro_f1']:.3f} | {v['weighted_f1']:.3f} |" for m, v in o["scores"].items()]
         lines += ["", "Calibration of the fused model (top-label ECE, 15 bins), before and after temperature scaling:",
                   "", "| task | temperature | ECE before | ECE after |", "|---|---:|---:|---:|"]
         for t, c in self.calibration.items():
@@ -99,6 +115,14 @@ class EvaluationReport:
         for model, scores in self.scores.items():
             lines.append(f"| {model} | " + " | ".join(f"{scores[t]['accuracy']:.3f}" for t in tasks) + " |")
         for t in tasks:
+            if "per_label" in self.scores[FUSED][t]:
+                lines += ["", f"{t} (multi-label), F1 per label on the test rows that label is known for:", "",
+                          "| model | " + " | ".join(self.scores[FUSED][t]["per_label"]) + " | macro | micro |",
+                          "|---" + "|---:" * (len(self.scores[FUSED][t]["per_label"]) + 2) + "|"]
+                for model, sc in self.scores.items():
+                    lines.append(f"| {model} | " + " | ".join(f"{v['f1']:.3f}" for v in sc[t]["per_label"].values())
+                                 + f" | {sc[t]['macro_f1']:.3f} | {sc[t]['micro_f1']:.3f} |")
+                continue
             lines += ["", f"Fused, {t}, per class:", "", "| class | precision | recall | F1 | support |",
                       "|---|---:|---:|---:|---:|"]
             for label, m in self.per_class[t].items():
@@ -115,7 +139,7 @@ def _plot_confusions(tasks: tuple[Task, ...], labels: dict, predicted: dict, out
     import matplotlib.pyplot as plt
 
     files = []
-    for t in tasks:
+    for t in (t for t in tasks if t.kind == "softmax"):
         known = labels[t.name] != IGNORE_INDEX
         matrix = confusion_matrix(labels[t.name][known], predicted[t.name][known], labels=range(t.num_labels),
                                   normalize="true")
@@ -141,30 +165,43 @@ def _subset(labels: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.nda
 
 
 def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "auto",
-             limit: int | None = None, plots: bool = True) -> EvaluationReport:
+             limit: int | None = None, plots: bool = True, ocr_readings: Path | None = None) -> EvaluationReport:
     """Score the bundle on the corpus's test split; write report.md, report.json and the figures to `out_dir`.
 
     `limit` (rows per source file) must match the one the bundle was trained with, or the split differs.
+    `ocr_readings`: a JSONL of {id, ocr_text} per test meme caption (`python -m banglahate_gui.train.ocr_noise
+    read-captions`), scored as the "OCR'd meme captions" slice.
     """
     started = time.time()
     classifier = load_bundle(bundle or default_bundle_dir(), device)
     manifest, tasks = classifier.manifest, classifier.tasks
     corpus = build_corpus(data_dir, limit=limit)
     train, val, test = corpus.subset("train"), corpus.subset("validation"), corpus.subset("test")
+    frame = corpus.frame
+    official_rows = frame[frame["split"].isin(("test", "heldout")) & (frame["official_test"] != "")]
     frozen = set(row_ids(test)) == frozen_test_ids()
-    texts, labels, val_labels = test["text"].tolist(), split_labels(test), split_labels(val)
-    per_member = classifier.member_proba(texts, batch_size=128)
+    texts, labels, val_labels = test["text"].tolist(), task_labels(test, tasks), task_labels(val, tasks)
     val_member = classifier.member_proba(val["text"].tolist(), batch_size=128)
     meme_val = (val["source"] == MEME_SOURCE).to_numpy()
     bundled = Combination(manifest.members, manifest.fusion, {t.name: manifest.temperature(t.name) for t in tasks},
                           {t.name: manifest.offsets.get(t.name, [0.0] * t.num_labels) for t in tasks})
-    baseline = TfidfBaseline().fit(train["text"].tolist(), split_labels(train)).predict_proba(texts)
-    predictions = {BASELINE: (baseline, {t.name: baseline[t.name].argmax(1) for t in tasks})}
-    for members in subsets(manifest.members):
-        combo = bundled if members == manifest.members else \
-            fit_combination(members, val_member, val_labels, tasks, slice_mask=meme_val)
-        proba = combo.proba(per_member, tasks)
-        predictions[_name(members, manifest.members)] = (proba, combo.decide(proba, tasks))
+    baseline = TfidfBaseline(tasks).fit(train["text"].tolist(), task_labels(train, tasks))
+    combos = {_name(members, manifest.members): bundled if members == manifest.members else
+              fit_combination(members, val_member, val_labels, tasks, slice_mask=meme_val)
+              for members in subsets(manifest.members)}
+
+    def predict(rows: list[str]) -> dict[str, tuple[dict, dict]]:
+        """model name → (probabilities, decided labels) for `rows`, the baseline first."""
+        base = baseline.predict_proba(rows)
+        out = {BASELINE: (base, {t.name: (base[t.name] >= 0.5).astype(np.int64) if t.kind == "sigmoid"
+                                 else base[t.name].argmax(1) for t in tasks})}
+        per_member = classifier.member_proba(rows, batch_size=128)
+        for name, combo in combos.items():
+            proba = combo.proba(per_member, tasks)
+            out[name] = (proba, combo.decide(proba, tasks))
+        return out
+
+    predictions = predict(texts)
     scores = {name: task_scores(labels, p, tasks, d) for name, (p, d) in predictions.items()}
     slices = {}
     for name, mask in (("Meme captions (karim_multimodal_memes)", (test["source"] == MEME_SOURCE).to_numpy()),
@@ -172,13 +209,28 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
         sub = _subset(labels, mask)
         slices[name] = {"rows": int(mask.sum()), "scores": {
             model: task_scores(sub, _subset(p, mask), tasks, _subset(d, mask)) for model, (p, d) in predictions.items()}}
-    fused_raw = bundled.proba(per_member, tasks, calibrated=False)
+    if ocr_readings is not None:
+        slices.update(_ocr_slice(Path(ocr_readings), test, labels, tasks, predict))
+    official = {}
+    for name, (origin, task_name) in OFFICIAL_SETS.items():
+        rows = official_rows[official_rows["official_test"] == origin]
+        task = next((t for t in tasks if t.name == task_name), None)
+        if task is None or rows.empty:
+            continue
+        y = task_labels(rows, (task,))
+        found = predict(rows["text"].tolist())
+        official[name] = {"rows": int((y[task.name] != IGNORE_INDEX).sum()), "task": task.name, "scores": {
+            model: task_scores(y, p, (task,), d)[task.name] for model, (p, d) in found.items()}}
+    fused_raw = bundled.proba(classifier.member_proba(texts, batch_size=128), tasks, calibrated=False)
     fused, decided = predictions[FUSED]
     calibration = {t.name: {"temperature": manifest.temperature(t.name),
                             "ece_before": expected_calibration_error(labels[t.name], fused_raw[t.name]),
                             "ece_after": expected_calibration_error(labels[t.name], fused[t.name])} for t in tasks}
     per_class = {}
     for t in tasks:
+        if t.kind == "sigmoid":
+            per_class[t.name] = scores[FUSED][t.name]["per_label"]
+            continue
         known = labels[t.name] != IGNORE_INDEX
         per_class[t.name] = classification_report(labels[t.name][known], decided[t.name][known],
                                                   labels=list(range(t.num_labels)), target_names=list(t.labels),
@@ -187,10 +239,28 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
     out.mkdir(parents=True, exist_ok=True)
     figures = _plot_confusions(tasks, labels, decided, out) if plots else []
     report = EvaluationReport(classifier.bundle_id, len(test), frozen, [t.name for t in tasks], manifest.fusion,
-                              scores, slices, calibration, per_class, figures, round(time.time() - started, 1))
+                              scores, slices, calibration, per_class, official, figures, round(time.time() - started, 1))
     (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     (out / "report.md").write_text(report.markdown())
     return report
+
+
+def _ocr_slice(readings: Path, test, labels: dict, tasks: tuple[Task, ...], predict) -> dict[str, dict]:
+    """The meme test captions as the project's OCR read them from rendered memes (rows missing from the file are
+    left out), scored like the other slices."""
+    read = {}
+    for line in readings.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            read[str(row["id"])] = normalize(str(row.get("ocr_text") or ""))
+    ids = row_ids(test)
+    mask = np.array([i in read for i in ids]) & (test["source"] == MEME_SOURCE).to_numpy()
+    if not mask.any():
+        return {}
+    found = predict([read[i] for i, m in zip(ids, mask) if m])
+    sub = _subset(labels, mask)
+    return {"OCR'd meme captions (rendered, read by the shipped OCR)": {
+        "rows": int(mask.sum()), "scores": {model: task_scores(sub, p, tasks, d) for model, (p, d) in found.items()}}}
 
 
 __all__ = ["EvaluationReport", "evaluate", "romanized"]

@@ -14,10 +14,10 @@ from transformers import get_linear_schedule_with_warmup
 
 from banglahate_gui.model.conditional import compose_conditional
 from banglahate_gui.model.multitask import MultiTaskEncoder
-from banglahate_gui.model.schema import TASKS
 from banglahate_gui.train.batches import Encoded, iterate
-from banglahate_gui.train.losses import MultiTaskLoss, inverse_frequency_weights, mask_auxiliary
-from banglahate_gui.train.metrics import mean_weighted_f1, task_scores
+from banglahate_gui.train.losses import MultiTaskLoss, inverse_frequency_weights, mask_conditional
+from banglahate_gui.train.metrics import selection_score, task_scores
+from banglahate_gui.train.fusion import SLICE_SHARE
 from banglahate_gui.train.presets import Preset
 
 
@@ -40,11 +40,11 @@ def _optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.
 def predict_encoded(model: MultiTaskEncoder, data: Encoded, pad_id: int, device: torch.device,
                     batch_size: int = 128) -> dict[str, np.ndarray]:
     model.eval()
-    parts: dict[str, list[np.ndarray]] = {t.name: [] for t in TASKS}
+    parts: dict[str, list[np.ndarray]] = {t.name: [] for t in model.tasks}
     for input_ids, mask, _ in iterate(data, batch_size, pad_id):
         with torch.autocast(device.type, dtype=torch.float16, enabled=device.type == "cuda"):
             logits = model(input_ids.to(device), mask.to(device))
-        for task, p in compose_conditional(logits).items():
+        for task, p in compose_conditional(logits, model.tasks).items():
             parts[task].append(p.cpu().numpy())
     return {k: np.concatenate(v) for k, v in parts.items()}
 
@@ -62,18 +62,22 @@ def _validation_loss(model, loss_fn, data: Encoded, pad_id: int, device: torch.d
 
 def finetune(model: MultiTaskEncoder, pad_id: int, train: Encoded, val: Encoded, preset: Preset,
              device: torch.device, seed: int, checkpoint: Path | None = None,
-             log: Callable[[str], None] = print) -> FinetuneResult:
-    """Train `model` in place; on return it holds the best-by-validation-mean-F1 weights.
+             log: Callable[[str], None] = print, val_slice: np.ndarray | None = None,
+             epoch_ids: Callable[[int], list[list[int]]] | None = None) -> FinetuneResult:
+    """Train `model` in place; on return it holds the best-by-validation-score weights.
 
     AdamW + linear warm-up, grad-clip, class-weighted masked loss, mixed precision on CUDA, early stopping on
-    validation loss. With `checkpoint`, state is saved after every epoch and a run resumes from it.
+    validation loss. The checkpoint score is `selection_score` on validation, mixed with the same score on the
+    rows of `val_slice` (e.g. meme captions) with share `SLICE_SHARE`. `epoch_ids(epoch)`, when given, returns
+    the training token ids for that epoch (e.g. with fresh OCR-noise corruption; labels stay `train.labels`).
+    With `checkpoint`, state is saved after every epoch and a run resumes from it.
     """
     torch.manual_seed(seed)
-    train_labels = mask_auxiliary(train.labels)
-    val_masked = Encoded(val.ids, mask_auxiliary(val.labels))
-    weights = {t.name: inverse_frequency_weights(train_labels[t.name], t).to(device) for t in TASKS}
-    loss_fn = MultiTaskLoss(weights).to(device)
-    train_data = Encoded(train.ids, train_labels)
+    tasks = model.tasks
+    train_labels = mask_conditional(train.labels, tasks)
+    val_masked = Encoded(val.ids, mask_conditional(val.labels, tasks))
+    weights = {t.name: inverse_frequency_weights(train_labels[t.name], t).to(device) for t in tasks}
+    loss_fn = MultiTaskLoss(weights, tasks).to(device)
     model.to(device)
     optimizer = _optimizer(model, preset.lr, preset.weight_decay)
     steps = preset.epochs * ((len(train) + preset.batch_size - 1) // preset.batch_size)
@@ -89,12 +93,13 @@ def finetune(model: MultiTaskEncoder, pad_id: int, train: Encoded, val: Encoded,
         scheduler.load_state_dict(state["scheduler"])
         best_state = state["best_model"]
         start_epoch, best_f1, best_loss, stale = state["epoch"] + 1, state["best_f1"], state["best_loss"], state["stale"]
-        result = FinetuneResult(state["best_epoch"], {}, [])
+        result = FinetuneResult(state["best_epoch"], state.get("best_scores", {}), state.get("history", []))
         rng = np.random.default_rng(seed + start_epoch)
         log(f"  resumed from {checkpoint} at epoch {start_epoch}")
     for epoch in range(start_epoch, preset.epochs):
         model.train()
         started, losses = time.time(), []
+        train_data = Encoded(epoch_ids(epoch) if epoch_ids is not None else train.ids, train_labels)
         for input_ids, mask, labels in iterate(train_data, preset.batch_size, pad_id, rng):
             with torch.autocast(device.type, dtype=torch.float16, enabled=device.type == "cuda"):
                 logits = model(input_ids.to(device), mask.to(device))
@@ -108,12 +113,20 @@ def finetune(model: MultiTaskEncoder, pad_id: int, train: Encoded, val: Encoded,
             scheduler.step()
             losses.append(loss.item())
         val_loss = _validation_loss(model, loss_fn, val_masked, pad_id, device)
-        scores = task_scores(val.labels, predict_encoded(model, val, pad_id, device))
-        mean_f1 = mean_weighted_f1(scores)
+        val_proba = predict_encoded(model, val, pad_id, device)
+        scores = task_scores(val.labels, val_proba, tasks)
+        mean_f1 = selection_score(scores, tasks)
+        if val_slice is not None and val_slice.any():
+            in_slice = {k: v[val_slice] for k, v in val.labels.items()}
+            sliced = selection_score(task_scores(in_slice, {k: v[val_slice] for k, v in val_proba.items()}, tasks), tasks)
+            mean_f1 = (1 - SLICE_SHARE) * mean_f1 + SLICE_SHARE * sliced
         result.history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
-                               "val_mean_weighted_f1": mean_f1, "seconds": time.time() - started})
+                               "val_selection_score": mean_f1,
+                               "val_scores": {k: round(v["weighted_f1" if "per_label" not in v else "macro_f1"], 4)
+                                              for k, v in scores.items()},
+                               "seconds": time.time() - started})
         log(f"  epoch {epoch}: train loss {np.mean(losses):.3f}  val loss {val_loss:.3f}  "
-            f"val mean F1 {mean_f1:.4f}  ({time.time() - started:.0f}s)")
+            f"val score {mean_f1:.4f}  ({time.time() - started:.0f}s)")
         if mean_f1 > best_f1:
             best_f1, best_state = mean_f1, copy.deepcopy(model.state_dict())
             result.best_epoch, result.best_scores = epoch, scores
@@ -124,7 +137,8 @@ def finetune(model: MultiTaskEncoder, pad_id: int, train: Encoded, val: Encoded,
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(), "best_model": best_state, "epoch": epoch,
                         "best_f1": best_f1, "best_loss": best_loss, "stale": stale,
-                        "best_epoch": result.best_epoch}, checkpoint)
+                        "best_epoch": result.best_epoch, "best_scores": result.best_scores,
+                        "history": result.history}, checkpoint)
         if stale >= preset.patience:
             log(f"  early stop: validation loss has not improved for {stale} epochs")
             break

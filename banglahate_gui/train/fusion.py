@@ -111,6 +111,50 @@ def _search_offsets(y: np.ndarray, proba: np.ndarray, task: Task, rounds: int = 
     return [round(float(x), 2) for x in off]
 
 
+def _multilabel_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    """Macro F1 over the labels of a multi-label task, each on its known entries."""
+    out = []
+    for j in range(y.shape[1]):
+        known = y[:, j] != IGNORE_INDEX
+        if known.any():
+            yj, pj = y[known, j] == 1, pred[known, j] == 1
+            tp, wrong = (yj & pj).sum(), (yj ^ pj).sum()
+            out.append(2 * tp / (2 * tp + wrong) if tp + wrong else 0.0)
+    return float(np.mean(out)) if out else 0.0
+
+
+def _fit_multilabel(members: tuple[str, ...], per_member: dict, y: np.ndarray, task: Task, step: float,
+                    sliced: np.ndarray, slice_share: float) -> tuple[dict, float, list[float], dict]:
+    """A sigmoid task: weights by validation macro F1 (p ≥ 0.5), one temperature on the log-odds, then a threshold
+    offset per label maximising that label's F1."""
+    stacked = np.stack([per_member[m][task.name] for m in members])
+    best, best_key = None, None
+    for point in (simplex_grid(len(members), step) if len(members) > 1 else [(1.0,)]):
+        pred = (np.tensordot(np.asarray(point), stacked, axes=1) >= 0.5).astype(np.int64)
+        score = _multilabel_f1(y, pred)
+        if sliced.any():
+            score = (1 - slice_share) * score + slice_share * _multilabel_f1(y[sliced], pred[sliced])
+        key = (round(score, 6), -float(np.abs(np.asarray(point) - 1 / len(members)).sum()))
+        if best_key is None or key > best_key:
+            best, best_key = point, key
+    weights = {m: round(float(w), 4) for m, w in zip(members, best)}
+    fused = fuse_members({m: {task.name: per_member[m][task.name]} for m in members}, {task.name: weights})[task.name]
+    temperature = fit_temperature(y, fused, "sigmoid")
+    calibrated = apply_temperature(fused, temperature, "sigmoid")
+    offsets = []
+    for j in range(task.num_labels):
+        column = y[:, j:j + 1]
+        scores = {float(v): _multilabel_f1(column, decide(calibrated[:, j:j + 1], [v], "sigmoid")) for v in OFFSET_GRID}
+        top = max(scores.values())
+        offsets.append(round(min((v for v, f in scores.items() if f >= top - 1e-9), key=abs), 2))
+    decided = decide(calibrated, offsets, "sigmoid")
+    diag = {"ece_before": round(expected_calibration_error(y, fused), 4),
+            "ece_after": round(expected_calibration_error(y, calibrated), 4),
+            "macro_f1_at_half": round(_multilabel_f1(y, (fused >= 0.5).astype(np.int64)), 4),
+            "macro_f1": round(_multilabel_f1(y, decided), 4)}
+    return weights, temperature, offsets, diag
+
+
 def fit_combination(members: tuple[str, ...], per_member: dict[str, dict[str, np.ndarray]],
                     labels: dict[str, np.ndarray], tasks: tuple[Task, ...] = TASKS, step: float = 0.05,
                     slice_mask: np.ndarray | None = None, slice_share: float = SLICE_SHARE) -> Combination:
@@ -118,6 +162,13 @@ def fit_combination(members: tuple[str, ...], per_member: dict[str, dict[str, np
     fusion, temperatures, offsets, diag = {}, {}, {}, {}
     for t in tasks:
         y_all = np.asarray(labels[t.name])
+        if t.kind == "sigmoid":
+            rows = (y_all != IGNORE_INDEX).any(axis=1)
+            sliced = slice_mask[rows] if slice_mask is not None else np.zeros(int(rows.sum()), dtype=bool)
+            fusion[t.name], temperatures[t.name], offsets[t.name], diag[t.name] = _fit_multilabel(
+                members, {m: {t.name: per_member[m][t.name][rows]} for m in members}, y_all[rows], t, step, sliced,
+                slice_share)
+            continue
         known = y_all != IGNORE_INDEX
         y = y_all[known]
         sliced = (slice_mask[known] if slice_mask is not None else np.zeros(len(y), dtype=bool))

@@ -67,7 +67,7 @@ PRESETS: dict[str, Preset] = {
         "mini",
         EncoderPreset("xlm-roberta", vocab_size=12000, hidden_size=256, num_layers=2, num_heads=4, intermediate_size=512),
         EncoderPreset("bert", vocab_size=12000, hidden_size=256, num_layers=2, num_heads=4, intermediate_size=512),
-        lr=5e-4, mlm_lr=1e-3, mlm_epochs=1.0, epochs=4, max_length=64, patience=2, half_weights=True,
+        lr=5e-4, mlm_lr=1e-3, mlm_epochs=3.0, epochs=5, max_length=64, patience=2, half_weights=True,
     ),
     "tiny": Preset(
         "tiny",
