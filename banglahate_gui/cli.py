@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -56,6 +57,30 @@ def _threshold(value: str) -> float:
     if not math.isfinite(number) or not 0.0 <= number <= 1.0:
         raise argparse.ArgumentTypeError(f"must be a number within 0..1, got {value!r}")
     return number
+
+
+def _label_threshold(value: str) -> tuple[str, str, float]:
+    """`TASK.LABEL=P` (a multi-label task's label and its threshold)."""
+    name, sep, number = value.partition("=")
+    task, dot, label = name.strip().partition(".")
+    if not sep or not dot or not task or not label:
+        raise argparse.ArgumentTypeError(f"expected TASK.LABEL=P (e.g. toxicity.hate=0.3), got {value!r}")
+    return task, label, _threshold(number.strip())
+
+
+def _thresholds(args: argparse.Namespace, tasks) -> dict[str, dict[str, float]] | None:
+    """The `--label-threshold` values, checked against the bundle's multi-label tasks."""
+    chosen: dict[str, dict[str, float]] = {}
+    multi = {t.name: t for t in tasks if t.kind == "sigmoid"}
+    for task, label, p in getattr(args, "label_threshold", None) or ():
+        if task not in multi:
+            raise BanglaHateError(f"--label-threshold {task}.{label}: {task!r} is not a multi-label task of this "
+                                  f"bundle (multi-label: {', '.join(multi) or 'none'})")
+        if label not in multi[task].labels:
+            raise BanglaHateError(f"--label-threshold {task}.{label}: no label {label!r}; labels: "
+                                  f"{', '.join(multi[task].labels)}")
+        chosen.setdefault(task, {})[label] = p
+    return chosen or None
 
 
 def _positive_int(value: str) -> int:
@@ -114,12 +139,21 @@ def _human_ocr(d: dict) -> str:
     return f"[{d['engine']} {d['confidence']:.2f}] {d['gate_reason']}\n{d['text']}"
 
 
+def _human_task(task: str, v: dict) -> str:
+    from banglahate_gui.model.prediction import split_label
+
+    probs = v["probabilities"]
+    if v.get("kind") == "sigmoid":  # every label that passed, with its own probability
+        passing = [lab for lab in split_label(v["label"]) if lab in probs]
+        shown = passing or [max(probs, key=probs.get)]
+        return f"{task} {v['label']} (" + ", ".join(f"{lab} {probs[lab]:.2f}" for lab in shown) + ")"
+    return f"{task} {v['label']} {probs.get(v['label'], max(probs.values())):.2f}"
+
+
 def _human_prediction(p: dict) -> str:
     if p.get("insufficient_text"):
         return "insufficient_text: nothing to judge (no word outside the stop list); no probabilities"
-    parts = [f"{task} {v['label']} {v['probabilities'].get(v['label'], max(v['probabilities'].values())):.2f}"
-             for task, v in p["tasks"].items()]
-    return " | ".join(parts)
+    return " | ".join(_human_task(task, v) for task, v in p["tasks"].items())
 
 
 def _human_analysis(d: dict) -> str:
@@ -141,19 +175,24 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from banglahate_gui.ocr import expand_folders
 
     moderator = _load(args)
+    thresholds = _thresholds(args, moderator.classifier.tasks)
     if args.file:
-        return _classify_file(moderator, args)
+        return _classify_file(moderator, args, thresholds)
     if args.text:
-        return _for_each(args.text, "classify", moderator.analyze_text, args.json, _human_analysis)
-    return _for_each(expand_folders(args.images), "classify", lambda p: moderator.analyze_image(Path(p), _engine(args)),
+        return _for_each(args.text, "classify", lambda t: moderator.analyze_text(t, thresholds=thresholds),
+                         args.json, _human_analysis)
+    return _for_each(expand_folders(args.images), "classify",
+                     lambda p: moderator.analyze_image(Path(p), _engine(args), thresholds=thresholds),
                      args.json, _human_analysis)
 
 
-def _classify_file(moderator, args: argparse.Namespace) -> int:
+def _classify_file(moderator, args: argparse.Namespace, thresholds: dict | None = None) -> int:
     """`classify --file`: texts streamed from a file or stdin, classified in batches of 64, one result per
-    input as it is ready; `--out` also writes them as CSV."""
+    input as it is ready; `--out` also writes them as CSV (every task of the bundle: its label, and one
+    probability column per label — a multi-label task's label joins the passing ones with "+")."""
     import contextlib
     import csv
+    from dataclasses import replace
 
     from banglahate_gui.triage import analyze_texts, csv_safe, flatten_prediction, prediction_columns, read_texts
 
@@ -173,7 +212,7 @@ def _classify_file(moderator, args: argparse.Namespace) -> int:
                 print(f"error: {result}", file=sys.stderr)
                 row = {"source": source, "error": str(result)}
             else:
-                d = result.to_dict()
+                d = replace(result, prediction=result.prediction.with_thresholds(thresholds)).to_dict()
                 _emit(d, args.json, _human_analysis)
                 row = {**{k: d[k] for k in ("source", "text", "normalized_text", "truncated", "bundle_id")},
                        **flatten_prediction(d["prediction"])}
@@ -182,11 +221,31 @@ def _classify_file(moderator, args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _key_value(value: str) -> tuple[str, str]:
+    """`KEY=VALUE` of a triage filter (`TASK.LABEL=P` or `TASK=LABEL`)."""
+    key, sep, rest = value.partition("=")
+    if not sep or not key.strip() or not rest.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    return key.strip(), rest.strip()
+
+
+def _min_probability(value: str) -> tuple[str, float]:
+    """`TASK[.LABEL]=P` of `triage --min`."""
+    key, number = _key_value(value)
+    return key, _threshold(number)
+
+
 def cmd_triage(args: argparse.Namespace) -> int:
+    from banglahate_gui.model.bundle import read_manifest
+    from banglahate_gui.resources import default_bundle_dir
     from banglahate_gui.triage import columns, triage
 
+    tasks = read_manifest(args.bundle or default_bundle_dir()).tasks
     result = triage(args.paths, args.out, bundle=args.bundle, device=args.device, ocr=_ocr_config(args),
-                    workers=args.workers, cache=args.cache, progress=not args.quiet)
+                    workers=args.workers, cache=args.cache, progress=not args.quiet, engine=args.engine,
+                    address=args.address, shards=args.shards, sort_by=args.sort_by,
+                    min_probability=dict(args.min or ()), labels=dict(args.label or ()),
+                    thresholds=_thresholds(args, tasks))
     if args.json:
         names = columns(result.rows)
         for row in result.rows:
@@ -199,13 +258,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from banglahate_gui.explain import format_terminal
 
     moderator = _load(args)
+    known = [t.name for t in moderator.classifier.tasks]
+    unknown = [t for t in args.task or () if t not in known]
+    if unknown:
+        raise BanglaHateError(f"--task {', '.join(unknown)}: not a task of this bundle; its tasks: {', '.join(known)}")
     text = args.text if args.text is not None else moderator.read(Path(args.image), _engine(args)).text
     explanation = moderator.explain(text, tasks=args.task, num_samples=args.samples, seed=args.seed)
     if args.json:
         print(dumps(explanation.to_dict()))
     else:
         color = sys.stdout.isatty() and not args.no_color
-        print("\n\n".join(format_terminal(explanation, name, color=color) for name in explanation.tasks))
+        blocks = [format_terminal(explanation, name, color=color, label=label) for name in explanation.tasks
+                  for label in (explanation.labels.get(name) or [None])]
+        print("\n\n".join(blocks))
     return 0
 
 
@@ -217,7 +282,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     b, ocr = info["bundle"], info["ocr"]
     print(f"banglahate_gui {info['banglahate_gui']}  python {info['python']}  torch {info['torch']}  "
           f"transformers {info['transformers']}")
-    print(f"device: {info['device']} (CUDA available: {info['cuda_available']})")
+    print(f"device: {info['device']} (CUDA available: {info['cuda_available']}); encoders on {info['inference']}")
     print(f"bundle: {b['id']} at {b['path']}  (max length {b['max_length']})")
     for task, weights in b["fusion_weight"].items():
         print(f"  fusion {task}: " + ", ".join(f"{m} {w:.2f}" for m, w in weights.items()))
@@ -242,8 +307,9 @@ def cmd_trust_recognizer(args: argparse.Namespace) -> int:
     if trust.is_trusted(hashes):
         print(f"recognizer {hashes.name} in {args.folder} is already trusted")
         return 0
-    print(f"recognizer {hashes.name} in {args.folder}\n  {hashes.name}.yaml  SHA-256 {hashes.yaml_sha256}\n"
-          f"  {hashes.name}.pth   SHA-256 {hashes.pth_sha256}")
+    print(f"recognizer {hashes.name} in {args.folder}")
+    for filename, digest in hashes.files():
+        print(f"  {filename:<32} SHA-256 {digest}")
     if not args.yes:
         if not sys.stdin.isatty():
             raise BanglaHateError("not confirmed: answer in a terminal, or pass --yes")
@@ -280,7 +346,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from banglahate_gui.train.evaluate import evaluate
 
-    report = evaluate(args.bundle, args.data_dir, args.out, device=args.device, limit=args.limit)
+    report = evaluate(args.bundle, args.data_dir, args.out, device=args.device, limit=args.limit,
+                      ocr_readings=args.ocr_readings)
     print(report.markdown())
     if args.card:
         from banglahate_gui.model.bundle import read_manifest
@@ -298,8 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def model_opts(p: argparse.ArgumentParser) -> None:
+        from banglahate_gui.model.onnx import INFERENCE_CHOICES
+
         p.add_argument("--bundle", type=Path, default=None, help="model bundle folder (default: the shipped model)")
         p.add_argument("--device", default=DEFAULT_DEVICE, choices=DEVICES)
+        p.add_argument("--inference", choices=INFERENCE_CHOICES, default=None,
+                       help="encoder runtime on the CPU (default: $BANGLAHATE_INFERENCE, else auto = the fastest "
+                            "measured here; CUDA always uses PyTorch)")
 
     def ocr_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--engine", default="auto", choices=ENGINE_CHOICES, help="auto = EasyOCR with Tesseract fallback")
@@ -323,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("images", nargs="*", default=[], help="image files or folders of images")
     p.add_argument("--column", default="text", help="CSV column / JSONL field holding the text (with --file)")
     p.add_argument("--out", type=Path, help="with --file: also write the results as CSV")
+    p.add_argument("--label-threshold", action="append", type=_label_threshold, metavar="TASK.LABEL=P",
+                   help="threshold of one label of a multi-label task, e.g. toxicity.hate=0.3 (repeatable; "
+                        "default: the bundle's decision, 0.5)")
     model_opts(p), ocr_opts(p), json_opt(p)
     p.set_defaults(func=cmd_classify)
 
@@ -334,6 +409,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", type=Path, default=None,
                    help="analysis cache file (default: ~/.cache/banglahate/analyses.sqlite or $BANGLAHATE_CACHE_DIR)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: a process pool here; ray: Ray Data actors (needs the [ray] extra)")
+    p.add_argument("--address", default=None,
+                   help="with --engine ray: the Ray cluster to join (e.g. auto, ray://head:10001); default: a "
+                        "private local Ray")
+    p.add_argument("--shards", type=Path, default=None,
+                   help="with --engine ray: folder for the Parquet shards (default: OUT.shards beside --out)")
+    p.add_argument("--sort-by", default="binary.hate", metavar="TASK[.LABEL]",
+                   help="the 'risk' column rows are sorted by: a label's probability (e.g. violence.direct), or a "
+                        "task: P(not its first label), a multi-label task's highest label (default: binary.hate)")
+    p.add_argument("--min", action="append", type=_min_probability, metavar="TASK[.LABEL]=P",
+                   help="keep rows whose probability (as --sort-by) reaches P, e.g. toxicity.threat=0.5 (repeatable; "
+                        "error rows are always kept)")
+    p.add_argument("--label", action="append", type=_key_value, metavar="TASK=LABEL",
+                   help="keep rows with this label (a multi-label task: among its passing labels), e.g. "
+                        "violence=direct (repeatable)")
+    p.add_argument("--label-threshold", action="append", type=_label_threshold, metavar="TASK.LABEL=P",
+                   help="threshold of one label of a multi-label task, e.g. toxicity.hate=0.3 (repeatable)")
     p.add_argument("--threshold", type=_threshold, default=OCR_THRESHOLD, help="EasyOCR confidence below which Tesseract runs")
     p.add_argument("--recognizer", help="EasyOCR recognizer folder, or 'builtin' (default: the shipped one)")
     model_opts(p), json_opt(p)
@@ -343,8 +436,9 @@ def build_parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--text")
     src.add_argument("image", nargs="?")
-    p.add_argument("--task", action="append", choices=("binary", "type", "target", "severity"),
-                   help="task to explain (repeatable; default all four)")
+    p.add_argument("--task", action="append",
+                   help="task to explain (repeatable; default every task of the bundle, e.g. binary, violence, "
+                        "toxicity: a multi-label task is explained label by label)")
     p.add_argument("--samples", type=_positive_int, default=None, help="LIME perturbation samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-color", action="store_true")
@@ -390,6 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("runs/evaluation"))
     p.add_argument("--limit", type=int, help="rows per source file: only for bundles trained with the same --limit")
     p.add_argument("--device", default=DEFAULT_DEVICE, choices=DEVICES)
+    p.add_argument("--ocr-readings", type=Path, default=None,
+                   help="JSONL of OCR'd test meme captions (python -m banglahate_gui.train.ocr_noise read-captions)")
     p.add_argument("--card", action="store_true", help="also regenerate the bundle's MODEL_CARD.md from the report")
     p.set_defaults(func=cmd_evaluate)
     return parser
@@ -399,6 +495,10 @@ def main(argv: list[str] | None = None) -> int:
     """Exit status: 0 ok, 1 some inputs failed, 2 a fatal error, 3 a crash (a bug), 130 interrupted.
     With --json a fatal error or crash still prints one JSON line ({"error": ..., "fatal": true})."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "inference", None):  # read by every model load, triage workers and Ray actors included
+        from banglahate_gui.model.onnx import INFERENCE_ENV
+
+        os.environ[INFERENCE_ENV] = args.inference
     if getattr(args, "command", None) == "classify" and not (args.text or args.images or args.file):
         build_parser().error("classify needs --text, --file or at least one IMAGE")
     try:

@@ -15,6 +15,7 @@ from PIL import Image
 from banglahate_gui import __version__
 from banglahate_gui.errors import EmptyTextError
 from banglahate_gui.model import FusedClassifier, Prediction, load_bundle
+from banglahate_gui.model.prediction import LabelThresholds
 from banglahate_gui.ocr import OcrConfig, OcrReader, OcrResult
 from banglahate_gui.ocr.image import IMAGE_SUFFIXES
 from banglahate_gui.resources import data_licences, default_bundle_dir
@@ -87,12 +88,14 @@ class Moderator:
         """OCR one image through the EasyOCR → Tesseract gate (or a forced engine)."""
         return self.ocr.read(image, engine=engine, progress=progress)
 
-    def classify(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
-        """Normalize and classify raw texts in batches."""
-        return self.classifier.predict(list(texts), batch_size)
+    def classify(self, texts: list[str], batch_size: int = 64,
+                 thresholds: LabelThresholds | None = None) -> list[Prediction]:
+        """Normalize and classify raw texts in batches; `thresholds` (task → label → p) decide the labels
+        of multi-label tasks (labels not given keep the bundle's decision)."""
+        return [p.with_thresholds(thresholds) for p in self.classifier.predict(list(texts), batch_size)]
 
     def analyze(self, source: str | ImageSource, engine: str | None = None,
-                progress: Callable[[str], None] | None = None) -> Analysis:
+                progress: Callable[[str], None] | None = None, thresholds: LabelThresholds | None = None) -> Analysis:
         """A `str` is text to classify; a `Path`, bytes or PIL image is read with OCR first.
 
         A `str` that names an existing image file is refused (TypeError): pass `Path(...)` to read
@@ -101,25 +104,28 @@ class Moderator:
             if _names_image_file(source):
                 raise TypeError(f"analyze({source!r}): a str is classified as text, but it names an image file; "
                                 f"pass Path({source!r}) to read the image, or use analyze_text() for the string")
-            return self.analyze_text(source)
-        return self.analyze_image(source, engine, progress)
+            return self.analyze_text(source, thresholds=thresholds)
+        return self.analyze_image(source, engine, progress, thresholds)
 
-    def analyze_text(self, text: str, source: str = "text", ocr: OcrResult | None = None) -> Analysis:
+    def analyze_text(self, text: str, source: str = "text", ocr: OcrResult | None = None,
+                     thresholds: LabelThresholds | None = None) -> Analysis:
         """Classify one text. Empty text is an `EmptyTextError`; text with nothing to judge (emoji, digits,
-        stop words only) gives a prediction with `insufficient_text` set and no probabilities."""
+        stop words only) gives a prediction with `insufficient_text` set and no probabilities.
+        `thresholds` decide multi-label tasks as in `classify`."""
         normalized = normalize_with_info(text)
         if not normalized.text:
             raise EmptyTextError(f"{source}: there is no text to classify; type or correct the text and analyze again")
-        prediction = self.classifier.predict_normalized([normalized.text])[0]
+        prediction = self.classifier.predict_normalized([normalized.text])[0].with_thresholds(thresholds)
         return Analysis(source, text, normalized.text, normalized.truncated, prediction, self.classifier.bundle_id, ocr)
 
     def analyze_image(self, image: ImageSource | str, engine: str | None = None,
-                      progress: Callable[[str], None] | None = None) -> Analysis:
+                      progress: Callable[[str], None] | None = None,
+                      thresholds: LabelThresholds | None = None) -> Analysis:
         name = str(image) if isinstance(image, (str, Path)) else "pasted image"
         result = self.read(image, engine, progress)
         if not result.text.strip():
             raise EmptyTextError(f"{name}: OCR found no text ({result.gate_reason}); type the text to classify it")
-        return self.analyze_text(result.text, name, result)
+        return self.analyze_text(result.text, name, result, thresholds)
 
     def explain(self, text: str, tasks: list[str] | None = None, num_samples: int | None = None, seed: int = 0,
                 progress: Callable[[int, int], None] | None = None, cancel: Callable[[], bool] | None = None):
@@ -141,6 +147,7 @@ class Moderator:
             "torch": torch.__version__,
             "transformers": transformers.__version__,
             "device": str(self.device),
+            "inference": self.classifier.inference,
             "cuda_available": torch.cuda.is_available(),
             "bundle": {
                 "path": str(self.bundle_path),
@@ -148,6 +155,7 @@ class Moderator:
                 "fusion_weight": self.classifier.fusion_weight,
                 "max_length": self.classifier.max_length,
                 "tasks": {t.name: list(t.labels) for t in self.classifier.tasks},
+                "task_kinds": {t.name: t.kind for t in self.classifier.tasks},
                 "provenance": manifest.provenance,
             },
             "ocr": self.ocr.available_engines(),

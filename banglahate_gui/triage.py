@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -27,8 +27,13 @@ from banglahate_gui.grouping import GroupItem, group_ids
 from banglahate_gui.ocr.config import OcrConfig
 from banglahate_gui.ocr.image import IMAGE_SUFFIXES
 from banglahate_gui.hashing import sha256_file
+from banglahate_gui.model.prediction import INSUFFICIENT_TEXT, NO_LABEL
 
 OUTPUT_FORMATS = (".csv", ".jsonl", ".parquet")
+DEFAULT_SORT = "binary.hate"
+"""The `risk` column by default: P(hate)."""
+ENGINES = ("local", "ray")
+"""local: a process pool on this machine; ray: Ray Data actors, locally or on a cluster (`triage_ray`)."""
 CHUNK = 8
 """Images per worker task: OCR'd one by one, their texts classified in one batch."""
 
@@ -60,26 +65,42 @@ class TriageResult:
     seconds: float
     workers: int
     failures: list[dict] = field(default_factory=list)
+    tasks: tuple = ()
+    """The bundle's task schema (`model.schema.Task`s): which columns exist and which tasks are multi-label."""
+    sort_by: str = DEFAULT_SORT
+    filtered_out: int = 0
+    """Analysed files left out of `rows` by the filters."""
 
     def label_counts(self) -> dict[str, Counter]:
-        """Per task, how many files got each label (error rows left out)."""
-        tasks = [c[:-len("_label")] for c in columns(self.rows) if c.endswith("_label")]
-        return {t: Counter(r[f"{t}_label"] for r in self.rows if not r["error"]) for t in tasks}
+        """Per task, how many files got each label (error rows left out); for a multi-label task each
+        passing label counts once per file (`none` when none passed)."""
+        from banglahate_gui.model.prediction import split_label
+
+        counts = {}
+        for t in self.tasks:
+            labels = [r[f"{t.name}_label"] for r in self.rows if not r["error"]]
+            if t.kind == "sigmoid":
+                labels = [one for label in labels for one in (split_label(label) or (label,))]
+            counts[t.name] = Counter(labels)
+        return counts
 
     def summary(self, top: int = 5) -> str:
         """Counts per label, failures, the riskiest files: the text the CLI prints at the end."""
-        lines = [f"{len(self.rows)} files: {self.analysed} analysed, {self.cached} from the cache, "
-                 f"{len(self.failures)} failed; {self.seconds:.1f} s with {self.workers} worker(s)"]
+        lines = [f"{len(self.rows) + self.filtered_out} files: {self.analysed} analysed, {self.cached} from the "
+                 f"cache, {len(self.failures)} failed; {self.seconds:.1f} s with {self.workers} worker(s)"]
+        if self.filtered_out:
+            lines.append(f"  {len(self.rows)} rows kept by the filters, {self.filtered_out} left out")
         for task, counts in self.label_counts().items():
             lines.append(f"  {task}: " + ", ".join(f"{label} {n}" for label, n in counts.most_common()))
         groups = Counter(r["group"] for r in self.rows if r["group"])
         repeated = sum(1 for n in groups.values() if n > 1)
         if repeated:
             lines.append(f"  near-duplicate groups with more than one file: {repeated}")
-        risky = [r for r in self.rows if r["hate_probability"] is not None][:top]
+        risky = [r for r in self.rows if r["risk"] is not None][:top]
         if risky:
-            lines.append("riskiest:")
-            lines += [f"  {r['hate_probability']:.3f}  {r['binary_label']:<10} {r['path']}" for r in risky]
+            task = self.sort_by.partition(".")[0]
+            lines.append(f"riskiest ({self.sort_by}):")
+            lines += [f"  {r['risk']:.3f}  {r[f'{task}_label']:<10} {r['path']}" for r in risky]
         if self.failures:
             lines.append("failures:")
             lines += [f"  {r['path']}: {r['error']}" for r in self.failures[:top]]
@@ -92,15 +113,31 @@ class TriageResult:
 
 def triage(paths: Iterable[str | Path], out: str | Path | None = None, *, bundle: str | Path | None = None,
            device: str = "auto", ocr: OcrConfig | None = None, workers: int | None = None,
-           cache: str | Path | None = None, progress: bool = True, chunk: int = CHUNK) -> TriageResult:
-    """Triage every image under `paths`; write `out` (.csv/.jsonl/.parquet) when given."""
-    from banglahate_gui.model.bundle import bundle_id
+           cache: str | Path | None = None, progress: bool = True, chunk: int = CHUNK, engine: str = "local",
+           address: str | None = None, shards: str | Path | None = None, sort_by: str = DEFAULT_SORT,
+           min_probability: Mapping[str, float] | None = None, labels: Mapping[str, str] | None = None,
+           thresholds: Mapping[str, Mapping[str, float]] | None = None) -> TriageResult:
+    """Triage every image under `paths`; write `out` (.csv/.jsonl/.parquet) when given.
+
+    Rows are sorted by the `risk` column: the probability named by `sort_by` (`risk_value`; default
+    P(binary = hate)). Filters keep the analysed rows whose `min_probability` keys (same syntax) all reach
+    their value and whose task labels include `labels` (task → label); error rows are always kept.
+    `thresholds` (task → label → p) decide multi-label tasks again from their probabilities.
+
+    `engine` "local" runs a process pool here; "ray" runs the same analyses on Ray (`triage_ray`; a private
+    local Ray, or the cluster at `address`), also writing what it analyses as Parquet shards to `shards`
+    (default: `<out>.shards/` beside the output)."""
+    from banglahate_gui.model.bundle import BUNDLE_FILE, BundleManifest, bundle_id
     from banglahate_gui.resources import default_bundle_dir
 
     start = time.perf_counter()
     paths = list(paths)
     if out is not None and Path(out).suffix.lower() not in OUTPUT_FORMATS:
         raise BanglaHateError(f"--out must end in one of {', '.join(OUTPUT_FORMATS)}, got {out}")
+    if engine not in ENGINES:
+        raise BanglaHateError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "ray" and shards is None and out is None:
+        raise BanglaHateError("--engine ray writes Parquet shards beside the output: give --out (or --shards)")
     files = find_images(paths)
     if not files:
         raise NoImagesError("no supported images found (looked for "
@@ -108,6 +145,12 @@ def triage(paths: Iterable[str | Path], out: str | Path | None = None, *, bundle
     ocr = ocr or OcrConfig()
     bundle_path = Path(bundle) if bundle is not None else default_bundle_dir()
     the_bundle = bundle_id(bundle_path)
+    tasks = BundleManifest.from_dict(json.loads((bundle_path / BUNDLE_FILE).read_text(encoding="utf-8"))).tasks
+    for key in (sort_by, *(min_probability or {})):
+        check_key(key, tasks)
+    for task, label in (labels or {}).items():
+        check_key(f"{task}.{label}", tasks, extra_labels=(INSUFFICIENT_TEXT, NO_LABEL))
+    on_cluster = engine == "ray" and address is not None and workers is None  # actors: the cluster's CPUs
     device, workers = _plan(device, workers, len(files))
     if device == "cuda":
         ocr = OcrConfig(**{**ocr.to_dict(), "gpu": True})
@@ -138,7 +181,19 @@ def triage(paths: Iterable[str | Path], out: str | Path | None = None, *, bundle
         chunk = max(1, min(chunk, -(-len(pending) // (2 * workers))))  # small folders still use every worker
         todo = list(pending.items())
         jobs = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
-        for result in _run(jobs, bundle_path, device, ocr, workers):
+        if todo and device == "cpu" and (workers > 1 or engine == "ray") and address is None:
+            from banglahate_gui.model.onnx import ensure_plan
+
+            ensure_plan(bundle_path, _threads(workers))  # the ONNX export and timing, once, before the workers
+        if engine == "ray":
+            from banglahate_gui.triage_ray import run_ray
+
+            results = run_ray(todo, bundle_path, device, ocr, None if on_cluster else workers,
+                              1 if on_cluster else _threads(workers), chunk,
+                              Path(shards) if shards is not None else Path(f"{out}.shards"), address)
+        else:
+            results = _run(jobs, bundle_path, device, ocr, workers)
+        for result in results:
             if result["analysis"] is not None:
                 store.put(result["sha256"], the_bundle, ocr_key, result["analysis"])
                 done[result["sha256"]] = result["analysis"]
@@ -149,21 +204,65 @@ def triage(paths: Iterable[str | Path], out: str | Path | None = None, *, bundle
             bar.update(per_sha[result["sha256"]])
         bar.close()
 
-    rows = [_row(path, sha, done.get(sha), errors.get(path) or failed.get(sha), seconds.get(sha))
+    rows = [_row(path, sha, done.get(sha), errors.get(path) or failed.get(sha), seconds.get(sha), thresholds)
             for path, sha in ((p, hashes.get(p)) for p in files)]
     _assign_groups(rows)
-    rows.sort(key=risk_key)
-    result = TriageResult(rows, Path(out) if out else None, analysed, cached, time.perf_counter() - start, workers,
-                          [r for r in rows if r["error"]])
+    for row in rows:
+        row["risk"] = risk_value(row, sort_by, tasks)
+    kept = [r for r in rows if r["error"] or _passes(r, min_probability or {}, labels or {}, tasks)]
+    kept.sort(key=risk_key)
+    result = TriageResult(kept, Path(out) if out else None, analysed, cached, time.perf_counter() - start, workers,
+                          [r for r in kept if r["error"]], tasks, sort_by, len(rows) - len(kept))
+    rows = kept
     if out is not None:
         write_rows(rows, out)
     return result
 
 
 def risk_key(row: dict) -> tuple:
-    """Highest hate probability first; insufficient text, then errors last; path breaks ties."""
-    p = row["hate_probability"]
+    """Highest `risk` first; insufficient text, then errors last; path breaks ties."""
+    p = row["risk"]
     return (row["error"] is not None, p is None, -(p or 0.0), row["path"])
+
+
+def check_key(key: str, tasks, extra_labels: tuple[str, ...] = ()) -> None:
+    """A sort/filter key is `TASK` or `TASK.LABEL` of the bundle's schema (`BanglaHateError` otherwise)."""
+    name, _, label = key.partition(".")
+    known = {t.name: t for t in tasks}
+    if name not in known:
+        raise BanglaHateError(f"{key!r}: no task {name!r} in this bundle; tasks: {', '.join(known)}")
+    if label and label not in (*known[name].labels, *extra_labels):
+        raise BanglaHateError(f"{key!r}: task {name!r} has no label {label!r}; labels: "
+                              f"{', '.join(known[name].labels)}")
+
+
+def risk_value(row: dict, key: str, tasks) -> float | None:
+    """The probability `key` names in a row: `TASK.LABEL` that label's; `TASK` alone, a softmax task's
+    P(any label but the first, e.g. not `non_violence`) or a multi-label task's highest label. None for
+    rows without probabilities (errors, insufficient text)."""
+    name, _, label = key.partition(".")
+    task = next(t for t in tasks if t.name == name)
+    values = [row.get(f"{name}_p_{one}") for one in task.labels]
+    if any(v is None for v in values):
+        return None
+    if label:
+        return row[f"{name}_p_{label}"]
+    return max(values) if task.kind == "sigmoid" else round(1.0 - values[0], 6)
+
+
+def _passes(row: dict, minimum: Mapping[str, float], labels: Mapping[str, str], tasks) -> bool:
+    from banglahate_gui.model.prediction import split_label
+
+    kinds = {t.name: t.kind for t in tasks}
+    for key, threshold in minimum.items():
+        value = risk_value(row, key, tasks)
+        if value is None or value < threshold:
+            return False
+    for task, label in labels.items():
+        got = row.get(f"{task}_label")
+        if got != label and not (kinds[task] == "sigmoid" and label in split_label(got or "")):
+            return False
+    return True
 
 
 def _plan(device: str, workers: int | None, n_files: int) -> tuple[str, int]:
@@ -172,6 +271,11 @@ def _plan(device: str, workers: int | None, n_files: int) -> tuple[str, int]:
         return "cuda", 1
     cores = os.cpu_count() or 1
     return "cpu", max(1, min(workers or cores, n_files))
+
+
+def _threads(workers: int) -> int:
+    """Threads per worker so that the workers together use every core once."""
+    return max(1, (os.cpu_count() or 1) // workers)
 
 
 def _cuda_available() -> bool:
@@ -190,14 +294,14 @@ def _bar(total: int, initial: int, enabled: bool):
 def _run(jobs: list[list[tuple[str, Path]]], bundle: Path, device: str, ocr: OcrConfig,
          workers: int) -> Iterator[dict]:
     """Results of every job, in completion order; in-process for one worker, else a spawn pool."""
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = _threads(workers)
     if not jobs:
         return
     if workers == 1 or len(jobs) <= 1:  # in this process: torch keeps its own thread count
-        _init_worker(str(bundle), device, ocr.to_dict(), 0)
+        init_worker(str(bundle), device, ocr.to_dict(), 0)
         for job in jobs:
             try:
-                results = _analyze_chunk(job)
+                results = analyze_chunk(job)
             except Exception as exc:  # noqa: BLE001 - as in the pool: the chunk's files become error rows
                 results = [{"sha256": sha, "analysis": None, "error": f"worker failed: {exc}", "seconds": 0.0}
                            for sha, _ in job]
@@ -205,10 +309,10 @@ def _run(jobs: list[list[tuple[str, Path]]], bundle: Path, device: str, ocr: Ocr
         return
     import multiprocessing
 
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker,
                                initargs=(str(bundle), device, ocr.to_dict(), threads))
     try:
-        futures = {pool.submit(_analyze_chunk, job): job for job in jobs[:2 * workers]}
+        futures = {pool.submit(analyze_chunk, job): job for job in jobs[:2 * workers]}
         queue = iter(jobs[2 * workers:])  # a bounded number in flight: memory stays flat
         while futures:
             finished, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -224,7 +328,7 @@ def _run(jobs: list[list[tuple[str, Path]]], bundle: Path, device: str, ocr: Ocr
                                 for sha, _ in job)
                 nxt = next(queue, None)
                 if nxt is not None:
-                    futures[pool.submit(_analyze_chunk, nxt)] = nxt
+                    futures[pool.submit(analyze_chunk, nxt)] = nxt
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -233,7 +337,7 @@ _MODERATOR = None
 _LOADED_WITH: tuple | None = None
 
 
-def _init_worker(bundle: str, device: str, ocr: dict, threads: int) -> None:
+def init_worker(bundle: str, device: str, ocr: dict, threads: int) -> None:
     """Per worker: thread counts (0 = leave as is), then the models, loaded once."""
     global _MODERATOR, _LOADED_WITH
     if _LOADED_WITH == (bundle, device, ocr):
@@ -253,7 +357,7 @@ def _init_worker(bundle: str, device: str, ocr: dict, threads: int) -> None:
     _LOADED_WITH = (bundle, device, ocr)
 
 
-def _analyze_chunk(job: list[tuple[str, Path]]) -> list[dict]:
+def analyze_chunk(job: list[tuple[str, Path]]) -> list[dict]:
     """OCR each file of a chunk, classify all their texts in one batch; a failing file is an error result."""
     from banglahate_gui.grouping import image_hash
     from banglahate_gui.ocr.image import load_image
@@ -286,10 +390,15 @@ def _analyze_chunk(job: list[tuple[str, Path]]) -> list[dict]:
     return out
 
 
-def _row(path: Path, sha: str | None, analysis: dict | None, error: str | None, seconds: float | None) -> dict:
-    row = {"path": str(path), "sha256": sha, "size": _size(path), "hate_probability": None}
+def _row(path: Path, sha: str | None, analysis: dict | None, error: str | None, seconds: float | None,
+         thresholds: Mapping[str, Mapping[str, float]] | None = None) -> dict:
+    row = {"path": str(path), "sha256": sha, "size": _size(path), "risk": None, "hate_probability": None}
     if analysis is not None:
         prediction = analysis["prediction"]
+        if thresholds:  # the cache keeps the bundle's decision; a moderator's thresholds decide again
+            from banglahate_gui.model.prediction import Prediction
+
+            prediction = Prediction.from_dict(prediction).with_thresholds(thresholds).to_dict()
         row.update(flatten_prediction(prediction))
         ocr = analysis.get("ocr") or {}
         row.update(insufficient_text=bool(prediction.get("insufficient_text")), text=analysis["text"],

@@ -3,7 +3,8 @@
 
 All three commands run as subprocesses of this script on the same rendered folder (seeded memes with
 corpus captions, as in benchmarks/ocr), each with a fresh cache, so start-up (imports, model loads)
-is included in both timings. Memory: the summed RSS of the triage process and its workers when the
+is included in both timings; `--ray` also times `triage --engine ray` and checks its rows equal the
+local engine's. Memory: the summed RSS of the triage process and its workers when the
 cache first holds `--rss-from` analyses vs when it first holds all of them (sampled every 0.5 s).
 
     nice -n 10 python benchmarks/triage.py --images 40 --rss-from 10 --json triage_bench.json
@@ -70,10 +71,10 @@ def _cache_count(path: Path) -> int:
         return 0
 
 
-def run_triage(folder: Path, work: Path, workers: int | None, rss_from: int) -> dict:
+def run_triage(folder: Path, work: Path, workers: int | None, rss_from: int, extra: tuple[str, ...] = ()) -> dict:
     cache, out = work / "cache.sqlite", work / "rows.csv"
     command = [sys.executable, "-m", "banglahate_gui.cli", "triage", str(folder), "--out", str(out),
-               "--cache", str(cache), "--quiet"] + (["--workers", str(workers)] if workers else [])
+               "--cache", str(cache), "--quiet", *extra] + (["--workers", str(workers)] if workers else [])
     samples: list[tuple[int, int]] = []  # (analyses in the cache, RSS kB)
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -97,6 +98,29 @@ def run_triage(folder: Path, work: Path, workers: int | None, rss_from: int) -> 
     return {"seconds": round(seconds, 1), "summary": stdout.strip().splitlines()[:3],
             "rss_kb_at_from": at_from, "rss_kb_at_end": at_end,
             "rss_growth": round(at_end / at_from - 1, 4) if at_from and at_end else None}
+
+
+def same_rows(a: Path, b: Path, tolerance: float = 1e-4) -> bool:
+    """Two triage CSVs hold the same files, hashes, groups and labels, and probabilities within `tolerance`."""
+    import csv
+
+    def read(path: Path) -> dict[str, dict]:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return {row["path"]: row for row in csv.DictReader(handle)}
+
+    left, right = read(a), read(b)
+    if left.keys() != right.keys():
+        return False
+    for path, row in left.items():
+        other = right[path]
+        for key, value in row.items():
+            if "_p_" in key and value and other[key]:
+                if abs(float(value) - float(other[key])) > tolerance:
+                    return False
+            elif key in ("sha256", "group", "error") or key.endswith("_label"):
+                if value != other[key]:
+                    return False
+    return True
 
 
 def run_classify_dir(folder: Path) -> float:
@@ -127,7 +151,7 @@ def run_texts(texts: list[str], single: int) -> dict:
             pass
     one_by_one = single / (time.perf_counter() - start)
     return {"texts": n, "batched_texts_per_s": round(batched, 1), "single_texts_per_s": round(one_by_one, 1),
-            "ratio": round(batched / one_by_one, 2)}
+            "ratio": round(batched / one_by_one, 2), "inference": moderator.classifier.inference}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -140,6 +164,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-classify-dir", action="store_true")
+    parser.add_argument("--ray", action="store_true",
+                        help="also run `triage --engine ray` (a private local Ray) on the same folder")
     parser.add_argument("--threads", type=int, default=0, help="torch threads for the texts part (0: torch's default)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -157,6 +183,12 @@ def main(argv: list[str] | None = None) -> None:
             report["classify_dir"] = {"seconds": round(seconds, 1), "images_per_s": round(args.images / seconds, 3)}
             report["triage_vs_classify_dir"] = round(seconds / triage["seconds"], 2)
             print(json.dumps(report["classify_dir"]), f"ratio {report['triage_vs_classify_dir']}", flush=True)
+        if args.ray:
+            (work / "ray").mkdir()
+            ray = run_triage(work / "folder", work / "ray", args.workers, args.rss_from, ("--engine", "ray"))
+            report["triage_ray"] = {"seconds": ray["seconds"], "images_per_s": round(args.images / ray["seconds"], 3),
+                                    "same_rows_as_local": same_rows(work / "rows.csv", work / "ray" / "rows.csv")}
+            print(json.dumps(report["triage_ray"]), flush=True)
     _texts_part(report, pool, args)
 
 

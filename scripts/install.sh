@@ -21,7 +21,7 @@ VENV=${VENV:-.venv}
 "$VENV/bin/python" -m pip install -q --upgrade pip
 # EasyOCR needs torchvision; this pair is on the local disk (the CPU torch 2.13.0 file has no matching torchvision).
 "$VENV/bin/python" -m pip install -q torch==2.14.1 torchvision==0.29.1
-"$VENV/bin/python" -m pip install -q -e ".[gui,train,test]"
+"$VENV/bin/python" -m pip install -q -e ".[gui,train,test,onnx,ray]"
 qt=$("$VENV/bin/python" -c "import os, PySide6; print(os.path.join(os.path.dirname(PySide6.__file__), 'Qt'))")
 if ldd "$qt/plugins/platforms/libqxcb.so" "$qt"/plugins/xcbglintegrations/*.so | grep "not found"; then
     echo "error: Qt's xcb platform plugin is missing the system libraries above" >&2; exit 1

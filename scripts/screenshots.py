@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     shot("uncertain.png")
 
     # 7. Settings dialog (thresholds and profiles included).
-    dialog = SettingsDialog(window.settings, window)
+    dialog = SettingsDialog(window.settings, window, tasks=window.tasks)
     dialog.show()
     shot("settings.png", dialog)
     dialog.close()

@@ -116,12 +116,14 @@ class ScriptedModerator:
     bundle_path = "scripted"
 
     def __init__(self, scripts: dict[str, dict[str, list[float]]], captions: dict[str, str] | None = None,
-                 bundle_id: str = "scripted@1"):
+                 bundle_id: str = "scripted@1", tasks: tuple | None = None):
         from types import SimpleNamespace
+
+        from banglahate_gui.model.schema import TASKS
 
         self.scripts = scripts
         self.captions = captions or {}
-        self.classifier = SimpleNamespace(bundle_id=bundle_id)
+        self.classifier = SimpleNamespace(bundle_id=bundle_id, tasks=TASKS if tasks is None else tasks)
         self.calls: list[str] = []
 
     def analyze_text(self, text: str, source: str = "text"):
@@ -132,9 +134,10 @@ class ScriptedModerator:
 
         self.calls.append(text)
         script = self.scripts.get(text, {"binary": [0.9, 0.1]})
-        proba = {n: np.array([script.get(n, [1.0] + [0.0] * (k - 1))])
-                 for n, k in (("binary", 2), ("type", 5), ("target", 5), ("severity", 4))}
-        prediction = predictions_from_proba([text], proba)[0]
+        tasks = self.classifier.tasks
+        proba = {t.name: np.array([script.get(t.name, [1.0] + [0.0] * (t.num_labels - 1) if t.kind == "softmax"
+                                               else [0.0] * t.num_labels)]) for t in tasks}
+        prediction = predictions_from_proba([text], proba, tasks)[0]
         return Analysis(source, text, text, False, prediction, self.classifier.bundle_id)
 
     def analyze_image(self, image, engine=None, progress=None):

@@ -39,6 +39,16 @@ def _private_config_dir(tmp_path_factory: pytest.TempPathFactory):
         os.environ[CONFIG_DIR_ENV] = old
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_inference():
+    """Tests run the encoders on PyTorch unless they ask for ONNX (tests/test_onnx*.py) or the caller sets
+    BANGLAHATE_INFERENCE: the automatic choice would export and time every new test bundle first."""
+    from banglahate_gui.model.onnx import INFERENCE_ENV
+
+    os.environ.setdefault(INFERENCE_ENV, "torch")
+    yield
+
+
 def _read_sample_texts() -> list[str]:
     with open(DATA_DIR / "bdshs" / "test.csv", encoding="utf-8") as f:
         bengali = [row["sentence"] for _, row in zip(range(220), csv.DictReader(f))]
@@ -64,3 +74,12 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, sample_texts: list[str
     from banglahate_gui.train.tiny import build_tiny_bundle
 
     return build_tiny_bundle(tmp_path_factory.mktemp("bundle") / "tiny", sample_texts, seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle6(tmp_path_factory: pytest.TempPathFactory, sample_texts: list[str]) -> Path:
+    """Like `tiny_bundle`, with the six-task schema: the paper's four, violence and multi-label toxicity."""
+    from banglahate_gui.model.schema import DEFAULT_TASKS
+    from banglahate_gui.train.tiny import build_tiny_bundle
+
+    return build_tiny_bundle(tmp_path_factory.mktemp("bundle6") / "tiny6", sample_texts, seed=0, tasks=DEFAULT_TASKS)

@@ -605,7 +605,9 @@ def test_settings_change_keeps_the_analysis_cache_a_running_analysis_uses(qtbot,
 def test_policy_editor_accepts_a_low_upper_edge_for_a_multiclass_task(qtbot, tmp_path):
     from banglahate_gui.app.policy_editor import PolicyEditor
 
-    editor = PolicyEditor(Policy(), tmp_path / "profiles")
+    from banglahate_gui.model.schema import TASKS
+
+    editor = PolicyEditor(Policy(), tmp_path / "profiles", tasks=TASKS)
     qtbot.addWidget(editor)
     assert not editor.spins["type"]["threshold"].isEnabled()
     editor.spins["type"]["high"].setValue(0.3)  # the only edge a moderator can change for `type`

@@ -17,10 +17,11 @@ from safetensors.numpy import save_file as save_numpy
 from banglahate_gui.data import build_corpus
 from banglahate_gui.errors import BundleError
 from banglahate_gui.model import TASKS, load_bundle
+from banglahate_gui.model.schema import IGNORE_INDEX
 from banglahate_gui.model.bundle import MEMBER_NAMES, BundleManifest, save_bundle
 from banglahate_gui.model.fused import FusedClassifier, fuse_members
 from banglahate_gui.model.lexical import LexicalConfig, LexicalMember
-from banglahate_gui.train.run import split_labels
+from banglahate_gui.data.moderation_labels import task_labels
 from banglahate_gui.train.tiny import build_tiny_encoders
 
 SMALL = LexicalConfig(char_features=3000, word_features=1000)
@@ -35,7 +36,7 @@ def small_split(data_dir):
 @pytest.fixture(scope="module")
 def lexical(small_split) -> LexicalMember:
     train, _ = small_split
-    return LexicalMember.fit(train["text"].tolist(), split_labels(train), config=SMALL)
+    return LexicalMember.fit(train["text"].tolist(), task_labels(train, TASKS), config=SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def three(tmp_path_factory, sample_texts, lexical):
 def test_lexical_member_learns_from_real_rows(small_split, lexical):
     _, val = small_split
     proba = lexical.predict_proba(val["text"].tolist())
-    y = split_labels(val)["binary"]
+    y = task_labels(val, TASKS)["binary"]
     accuracy = float((proba["binary"].argmax(1) == y).mean())
     majority = max(np.mean(y == 0), np.mean(y == 1))
     assert accuracy > majority + 0.05, (accuracy, majority)
@@ -233,3 +234,44 @@ def test_schema_and_data_import_without_torch():
             "assert 'torch' not in sys.modules, 'torch imported'")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
+
+
+@pytest.fixture(scope="module")
+def six_task_split(data_dir):
+    corpus = build_corpus(data_dir, sources=["vitd_blp2023", "multilabel_toxic", "bangla_abusive_comments", "bdshs"],
+                          limit=300)
+    return corpus.subset("train"), corpus.subset("validation")
+
+
+def test_six_task_bundle_round_trip_with_a_multilabel_head(tmp_path, sample_texts, six_task_split):
+    """A bundle whose schema has violence (softmax) and toxicity (sigmoid): the lexical member learns both from
+    real masked rows, fp32 and fp16 saves reload to the in-memory model's predictions, and the schema survives."""
+    from banglahate_gui.model.schema import DEFAULT_TASKS
+
+    train, val = six_task_split
+    labels = task_labels(train, DEFAULT_TASKS)
+    assert (labels["toxicity"] == IGNORE_INDEX).any() and (labels["toxicity"] == 1).any()
+    lexical6 = LexicalMember.fit(train["text"].tolist(), labels, DEFAULT_TASKS, config=SMALL)
+    members = {**build_tiny_encoders(sample_texts, seed=2, tasks=DEFAULT_TASKS), "lexical": lexical6}
+    manifest = BundleManifest("six-test", MEMBER_NAMES, tasks=DEFAULT_TASKS, temperatures={"toxicity": 1.5},
+                              offsets={"toxicity": [0.0, 0.0, 0.0, 0.5, 0.0, 0.0]}, max_length=64)
+    memory = FusedClassifier(members, manifest, device="cpu")
+    texts = val["text"].tolist()[:60]
+    before = memory.predict_proba(texts)
+    assert before["toxicity"].shape == (60, 6) and not np.allclose(before["toxicity"].sum(1), 1.0)
+    np.testing.assert_allclose(before["violence"].sum(1), 1.0, atol=1e-5)
+    for half, atol in ((False, 1e-6), (True, 5e-3)):
+        loaded = load_bundle(save_bundle(tmp_path / f"six-{half}", members, manifest, half=half), device="cpu")
+        assert loaded.tasks == DEFAULT_TASKS
+        after = loaded.predict_proba(texts)
+        for t in DEFAULT_TASKS:
+            np.testing.assert_allclose(after[t.name], before[t.name], atol=atol)
+    for pred, p in zip(memory.predict_normalized(texts), before["toxicity"]):
+        on = [lab for lab, q, off in zip(DEFAULT_TASKS[-1].labels, p, [0, 0, 0, 0.5, 0, 0])
+              if np.log(q) + off >= np.log(0.5)]
+        assert pred.tasks["toxicity"].label == ("+".join(on) or "none")
+    # the lexical member alone beats chance on violence (VITD rows only)
+    y = task_labels(val, DEFAULT_TASKS)["violence"]
+    known = y != IGNORE_INDEX
+    proba = lexical6.predict_proba(val["text"].tolist())["violence"]
+    assert (proba[known].argmax(1) == y[known]).mean() > max(np.bincount(y[known]) / known.sum())

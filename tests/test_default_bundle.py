@@ -25,7 +25,11 @@ def test_shipped_bundle_is_complete_and_within_budget():
     for task in manifest.tasks:
         assert sum(manifest.fusion[task.name].values()) == pytest.approx(1.0)
         assert 0.2 < manifest.temperature(task.name) < 5
-    assert manifest.provenance["command"].startswith("banglahate train --preset mini --encoders-from ")
+    assert manifest.provenance["command"] == "banglahate train --preset mini --members xlmr,muril,lexical --seed 42"
+    assert [t.name for t in manifest.tasks] == ["binary", "type", "target", "severity", "violence", "toxicity"]
+    for name in ("xlmr", "muril"):  # the encoders were pre-trained in the same run, not reused
+        assert manifest.provenance["encoders"][name]["mlm_masking"] == "whole-word"
+        assert manifest.provenance["encoders"][name]["mlm_epochs"] >= 3
     files = [p for p in BUNDLE.rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) <= 60 * 2**20
     assert not [p for p in files if p.suffix in {".bin", ".pt", ".pth", ".pkl"}], "weights must be safetensors"
@@ -60,6 +64,9 @@ def test_probabilities_are_distributions_and_auxiliaries_are_conditional(moderat
     texts = ["খেলা দেখে মন ভরে গেল, সবাইকে অনেক ধন্যবাদ", "tui ekta faltu lok, tor baap o faltu chilo"]
     for prediction in moderator.classify(texts):
         for name, task in prediction.tasks.items():
+            if task.kind == "sigmoid":  # multi-label: independent probabilities, each in [0, 1]
+                assert all(0 <= p <= 1 for p in task.probabilities.values()), name
+                continue
             assert sum(task.probabilities.values()) == pytest.approx(1.0, abs=1e-4), name
         # conditional tasks: before temperature scaling P(none) = P(not hate); each task has its own T
         raw = moderator.classifier.member_proba([prediction.text])
@@ -73,4 +80,5 @@ def test_cli_classify_uses_the_shipped_model():
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout.strip().splitlines()[0])
     assert record["bundle_id"].startswith("banglahatenet-mini@")
-    assert set(record["prediction"]["tasks"]) == {"binary", "type", "target", "severity"}
+    assert set(record["prediction"]["tasks"]) == {"binary", "type", "target", "severity", "violence", "toxicity"}
+    assert record["prediction"]["tasks"]["toxicity"]["kind"] == "sigmoid"

@@ -10,9 +10,10 @@ import shutil
 import numpy as np
 import pytest
 
-from banglahate_gui.ocr import OcrConfig, OcrReader
-from banglahate_gui.ocr.calibration import (Calibration, CalibrationError, ScoreMap, calibration_path, easyocr_key,
-                                            expected_calibration_error, fit_map, load_calibration, sha256_file,
+from banglahate_gui.hashing import sha256_bytes, sha256_file
+from banglahate_gui.ocr import OcrConfig, OcrReader, trust
+from banglahate_gui.ocr.calibration import (Calibration, CalibrationError, ScoreMap, calibration_from, calibration_path,
+                                            easyocr_key, expected_calibration_error, fit_map, load_calibration,
                                             tesseract_key)
 from banglahate_gui.resources import default_recognizer_dir
 from banglahate_gui.train.ocr_calibration import fit, gold_for, make_meme
@@ -43,26 +44,41 @@ def test_shipped_calibration_belongs_to_the_shipped_recognizer():
     assert reader.calibration()[1] == note and reader.available_engines()["calibration"] == note
 
 
-def test_calibration_for_other_weights_or_broken_files_is_not_used(tmp_path):
-    folder = tmp_path / "rec"
-    folder.mkdir()
-    (folder / "rec.pth").write_bytes(b"other weights")
+def _files(calibration: bytes | None, pth: bytes = b"weights") -> trust.RecognizerFiles:
+    """What `trust.read_recognizer` returns for a folder "rec" holding these bytes."""
+    hashes = trust.RecognizerHashes("rec", "0" * 64, sha256_bytes(pth),
+                                    sha256_bytes(calibration) if calibration is not None else "")
+    return trust.RecognizerFiles(hashes, b"", pth, {}, calibration)
+
+
+def test_calibration_for_other_weights_or_broken_files_is_not_used():
     data = json.loads(SHIPPED.read_text(encoding="utf-8"))
-    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
-    calibration, note = load_calibration(folder, "rec")
-    assert not calibration.maps and "fitted for other rec.pth weights" in note
-    data["recognizer_sha256"] = sha256_file(folder / "rec.pth")
-    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
-    assert load_calibration(folder, "rec")[0].maps
+    calibration, note = calibration_from(_files(json.dumps(data).encode()))
+    assert not calibration.maps and note == "rec.calibration.json was fitted for other rec.pth weights: raw scores"
+    data["recognizer_sha256"] = sha256_bytes(b"weights")
+    calibration, note = calibration_from(_files(json.dumps(data).encode()), "somewhere/rec.calibration.json")
+    assert calibration.maps and note == "calibrated by rec.calibration.json"
+    assert calibration.source == "somewhere/rec.calibration.json"
     data["maps"][next(iter(data["maps"]))] = {"x": [0.5, 0.1], "y": [0.1, 0.2]}
-    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
-    calibration, note = load_calibration(folder, "rec")
+    calibration, note = calibration_from(_files(json.dumps(data).encode()))
     assert not calibration.maps and "unusable" in note
-    (folder / "rec.calibration.json").write_text("[1, 2", encoding="utf-8")
-    assert "unusable" in load_calibration(folder, "rec")[1]
+    assert "unusable" in calibration_from(_files(b"[1, 2"))[1]
+    assert "unusable" in calibration_from(_files(b"\xff\xfe"))[1]
+    assert calibration_from(_files(None)) == (Calibration({}), "no rec.calibration.json: raw scores")
     assert "raw scores" in load_calibration(None, None)[1]
     # without calibration the gate compares raw scores, and says so
     assert OcrReader(OcrConfig(recognizer_dir="builtin")).calibration()[0].maps == {}
+
+
+def test_calibration_of_an_untrusted_or_unreadable_recognizer_is_not_used(tmp_path):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    (folder / "rec.pth").write_bytes(b"weights")  # no rec.yaml
+    data = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    data["recognizer_sha256"] = sha256_file(folder / "rec.pth")
+    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
+    calibration, note = load_calibration(folder, "rec")
+    assert not calibration.maps and note.startswith("recognizer not usable (") and note.endswith("): raw scores")
 
 
 def test_isotonic_fit_calibrates_an_overconfident_score():
@@ -109,28 +125,28 @@ def test_calibration_memes_carry_gold_words_through_reposting():
                                       ("c", (10, 60, 30, 90), True)]) == "a b"
 
 
-def test_the_fitting_command_writes_maps_beside_a_recognizer(tmp_path, data_dir):
-    """A one-meme-per-style run of the fitting command on a copy of the shipped recognizer."""
+def test_the_fitting_command_writes_maps_beside_a_recognizer(tmp_path, data_dir, monkeypatch):
+    """A one-meme-per-style run of the fitting command on a copy of the shipped recognizer; `--trust` adds
+    the recognizer with its new calibration file to the user's allowlist (without it the folder is refused)."""
     from banglahate_gui.train import ocr_calibration
+
+    monkeypatch.setenv(trust.CONFIG_DIR_ENV, str(tmp_path / "config"))
 
     folder = tmp_path / "rec"
     shutil.copytree(default_recognizer_dir(), folder, ignore=shutil.ignore_patterns("*.calibration.json"))
     lines = tmp_path / "lines.jsonl"
     ocr_calibration.main(["--data-dir", str(data_dir), "--recognizer", str(folder), "--lines", str(lines),
-                          "--per-style", "1", "--photos", str(tmp_path / "no-photos")])
+                          "--per-style", "1", "--photos", str(tmp_path / "no-photos"), "--trust"])
     rows = [json.loads(line) for line in lines.read_text(encoding="utf-8").splitlines()]
     assert {row["style"] for row in rows} == {"screenshot", "band", "outline_flat", "outline_photo"}
     calibration, note = load_calibration(folder, "bn_latin_g2")
     assert note == "calibrated by bn_latin_g2.calibration.json"
+    assert [h.calibration_sha256 for h in trust.user_trusted()] == [sha256_file(folder / "bn_latin_g2.calibration.json")]
     assert calibration.report["lines"][easyocr_key("bn_latin_g2")] == sum(bool(r["easyocr"][0]) for r in rows)
 
 
 @pytest.mark.parametrize("maps", [{"k": {"x": 5, "y": 1}}, {"k": 7}])
-def test_malformed_calibration_file_falls_back_to_raw_scores(tmp_path, maps):
-    folder = tmp_path / "rec"
-    folder.mkdir()
-    (folder / "rec.pth").write_bytes(b"weights")
-    data = {"format": 1, "recognizer_sha256": sha256_file(folder / "rec.pth"), "maps": maps}
-    (folder / "rec.calibration.json").write_text(json.dumps(data), encoding="utf-8")
-    calibration, note = load_calibration(folder, "rec")
+def test_malformed_calibration_file_falls_back_to_raw_scores(maps):
+    data = {"format": 1, "recognizer_sha256": sha256_bytes(b"weights"), "maps": maps}
+    calibration, note = calibration_from(_files(json.dumps(data).encode()))
     assert not calibration.maps and "unusable" in note

@@ -28,11 +28,13 @@ class StubEasy:
 
     def __init__(self, boxes=None, error: Exception | None = None):
         self.boxes, self.error = boxes or [], error
+        self.pixels: list[np.ndarray] = []
 
     def recognizer(self) -> str:
         return "stub"
 
     def read_lines(self, pixels):
+        self.pixels.append(pixels)
         if self.error:
             raise self.error
         return [WordBox(text, raw, bbox) for text, raw, bbox in self.boxes]
@@ -47,6 +49,7 @@ class StubTesseract:
         self.lines, self.page, self.error = lines or [], page, error
         self.crop_calls: list[list[tuple[int, int]]] = []
         self.page_calls = 0
+        self.page_args: list[tuple[np.ndarray, float]] = []
 
     def read_lines(self, crops):
         if self.error:
@@ -58,6 +61,7 @@ class StubTesseract:
         if self.error:
             raise self.error
         self.page_calls += 1
+        self.page_args.append((pixels, scale))
         return self.page or Reading("tesseract", "", 0.0)
 
 
@@ -196,3 +200,253 @@ def test_shipped_maps_keep_a_correct_low_raw_easyocr_line_over_a_confident_wrong
     assert result.text == "তুই একটা বাজে লোক" and result.lines[0].engine == "easyocr"
     easy_read, tess_read = result.lines[0].reads
     assert tess_read.raw > easy_read.raw and tess_read.calibrated < easy_read.calibrated
+
+
+# Mutation testing (scripts/mutation.sh gate) showed what the tests above let through; each test below pins
+# one behaviour that a changed operator, constant or argument in ocr/reader.py would break.
+
+def test_better_prefers_easyocr_unless_the_other_reading_has_text_and_scores_higher():
+    from banglahate_gui.ocr.reader import better
+    from banglahate_gui.ocr.result import LineRead
+
+    easy = LineRead("easyocr", "words", 0.3, 0.30)
+    assert better(easy, None) is easy
+    assert better(easy, LineRead("tesseract", "", 0.0, 0.0)) is easy
+    assert better(easy, LineRead("tesseract", "other", 0.9, 0.30)) is easy  # tie
+    higher = LineRead("tesseract", "other", 0.9, 0.31)
+    assert better(easy, higher) is higher
+    blank = LineRead("easyocr", "", 0.9, 0.0)
+    lower = LineRead("tesseract", "other", 0.1, 0.05)
+    assert better(blank, lower) is lower  # an empty EasyOCR reading loses to any text
+
+
+def test_reader_builds_its_engines_from_the_config(tmp_path):
+    from banglahate_gui.ocr.calibration import load_calibration
+
+    config = OcrConfig(tesseract_lang="eng", easyocr_langs=("en", "bn"), easyocr_model_dir=str(tmp_path / "models"),
+                       recognizer_dir=str(tmp_path / "rec"), gpu=True)
+    reader = OcrReader(config)
+    assert (reader.easyocr.langs, reader.easyocr.model_dir, reader.easyocr.gpu, reader.easyocr.recognizer_dir) == \
+        (("en", "bn"), str(tmp_path / "models"), True, str(tmp_path / "rec"))
+    assert reader.tesseract.lang == "eng" and reader.config is config
+    default = OcrReader(easyocr=StubEasy([("words", 0.9, TOP)]), tesseract=StubTesseract())
+    assert default.config == OcrConfig()
+    assert default.calibration() == load_calibration(None, None)  # the stub has no recognizer folder
+    assert default.read(IMAGE).threshold == OcrConfig().threshold
+
+
+def test_calibration_comes_from_the_recognizer_folder_once_or_as_given():
+    from banglahate_gui.resources import default_recognizer_dir
+
+    easy = StubEasy()
+    easy.recognizer_dir, easy.custom = str(default_recognizer_dir()), "bn_latin_g2"
+    reader = gate(easy, StubTesseract(), calibration=None)
+    calibration, note = reader.calibration()
+    assert note == "calibrated by bn_latin_g2.calibration.json" and calibration.has("easyocr:bn_latin_g2")
+    assert reader.calibration()[0] is calibration  # loaded once
+    given = gate(StubEasy([("words", 0.9, TOP)]), StubTesseract())
+    assert given.calibration() == (IDENTITY_MAPS, "calibration given")
+    assert given.read(IMAGE).calibration == "calibration given"
+
+
+def test_progress_stages_and_timings_of_each_path():
+    stages: list[str] = []
+    page = Reading("tesseract", "page", 0.7, [WordBox("page", 0.7, (0, 0, 40, 20))], seconds=0.25)
+    paths = {
+        "kept": (StubEasy([("strong", 0.9, TOP)]), StubTesseract(), None),
+        "gated": (StubEasy([("weak", 0.2, TOP)]), StubTesseract([("better", 0.8)]), None),
+        "page": (StubEasy([]), StubTesseract(page=page), None),
+        "forced": (StubEasy([("strong", 0.9, TOP)]), StubTesseract(page=page), "tesseract"),
+    }
+    expected_stages = {"kept": ["loading", "easyocr", "done"], "gated": ["loading", "easyocr", "tesseract", "done"],
+                       "page": ["loading", "easyocr", "tesseract", "done"], "forced": ["loading", "tesseract", "done"]}
+    expected_timings = {"kept": {"load", "preprocess_easyocr", "easyocr", "total"},
+                        "gated": {"load", "preprocess_easyocr", "easyocr", "tesseract", "total"},
+                        "page": {"load", "preprocess_easyocr", "easyocr", "preprocess_tesseract", "tesseract", "total"},
+                        "forced": {"load", "preprocess_tesseract", "tesseract", "total"}}
+    for path, (easy, tess, engine) in paths.items():
+        stages.clear()
+        result = gate(easy, tess).read(IMAGE, engine=engine, progress=stages.append)
+        assert stages == expected_stages[path], path
+        assert set(result.timings) == expected_timings[path], path
+        total = result.timings["total"]
+        assert 0.0 <= total < 60.0
+        for name, seconds in result.timings.items():
+            if name != "tesseract" or path == "gated":  # a page read reports the engine's own seconds
+                assert 0.0 <= seconds <= total, (path, name)
+        if path in ("page", "forced"):
+            assert result.timings["tesseract"] == 0.25 and result.readings[-1].seconds == 0.25
+
+
+def test_invalid_engine_and_image_limits_are_refused():
+    from banglahate_gui.ocr.image import ImageError
+
+    with pytest.raises(ValueError, match=r"engine must be one of \('easyocr', 'tesseract'\) or None, got 'paddle'"):
+        gate(StubEasy(), StubTesseract()).read(IMAGE, engine="paddle")
+    small_pixels = OcrReader(OcrConfig(max_pixels=300 * 199), easyocr=StubEasy(), tesseract=StubTesseract(),
+                             calibration=IDENTITY_MAPS)
+    with pytest.raises(ImageError):
+        small_pixels.read(IMAGE)
+    import io
+
+    png = io.BytesIO()
+    IMAGE.save(png, format="PNG")
+    small_bytes = OcrReader(OcrConfig(max_bytes=len(png.getvalue()) - 1), easyocr=StubEasy([("w", 0.9, TOP)]),
+                            tesseract=StubTesseract(), calibration=IDENTITY_MAPS)
+    with pytest.raises(ImageError):
+        small_bytes.read(png.getvalue())
+    fits = OcrReader(OcrConfig(max_bytes=len(png.getvalue()), max_pixels=300 * 200), easyocr=StubEasy([("w", 0.9, TOP)]),
+                     tesseract=StubTesseract(), calibration=IDENTITY_MAPS)
+    assert fits.read(png.getvalue()).text == "w"
+
+
+def test_each_engine_gets_its_own_preprocessing_and_boxes_are_scaled_back():
+    from banglahate_gui.ocr.preprocess import prepare
+
+    pixels = np.asarray(IMAGE.convert("RGB")).copy()
+    pixels[60:80, 40:200] = 90  # a grey bar: Otsu makes it black, "none" keeps it grey
+    image = Image.fromarray(pixels)
+    easy, tess = StubEasy([("weak", 0.2, TOP)]), StubTesseract([("x", 0.1)])
+    gate(easy, tess).read(image)
+    assert np.array_equal(easy.pixels[0], pixels)  # auto: EasyOCR reads the raw image
+    page = Reading("tesseract", "p", 0.9, [WordBox("p", 0.9, (0, 0, 9, 9))])
+    tess = StubTesseract(page=page)
+    gate(StubEasy([]), tess).read(image)
+    assert set(np.unique(tess.page_args[0][0])) <= {0, 255} and tess.page_args[0][1] == 1.0  # auto: Otsu
+    upscaled, scale = prepare(pixels, "upscale+otsu")
+    assert scale > 1.0
+    easy = StubEasy([("big", 0.9, tuple(int(v * scale) for v in TOP))])
+    tess = StubTesseract(page=page)
+    reader = OcrReader(OcrConfig(preprocess="upscale+otsu"), easyocr=easy, tesseract=tess, calibration=IDENTITY_MAPS)
+    result = reader.read(image)
+    assert np.array_equal(easy.pixels[0], upscaled)
+    assert result.lines[0].bbox == TOP  # detection pixels divided by the scale
+    reader.read(image, engine="tesseract")
+    assert np.array_equal(tess.page_args[0][0], upscaled) and tess.page_args[0][1] == scale
+
+
+def test_whole_page_lines_weigh_words_by_length_and_span_the_row():
+    page = Reading("tesseract", "ab cdef\nক", 0.5, [
+        WordBox("ab", 0.9, (10, 12, 40, 30)), WordBox("cdef", 0.3, (50, 8, 120, 34)),  # one row
+        WordBox("ক", 0.8, (10, 100, 30, 120))], seconds=0.5)
+    result = gate(StubEasy(), StubTesseract(page=page)).read(IMAGE, engine="tesseract")
+    first, second = result.lines
+    assert first.text == "ab cdef" and first.kept.raw == pytest.approx((0.9 * 2 + 0.3 * 4) / 6)
+    assert first.bbox == (10, 8, 120, 34) and first.reads == [first.kept]
+    assert second.kept.raw == pytest.approx(0.8)  # one character: its own score
+    reading = result.readings[0]
+    assert (reading.engine, reading.model, reading.seconds) == ("tesseract", "", 0.5)
+    assert reading.raw_confidence == pytest.approx((0.5 * len("ab cdef") + 0.8) / 8)  # lines weighed by length
+
+
+def test_readings_name_their_engine_and_model():
+    result = gate(StubEasy([("weak", 0.2, TOP)]), StubTesseract([("tess", 0.9)])).read(IMAGE)
+    easy, tess = result.readings
+    assert (easy.engine, easy.model, tess.engine, tess.model) == ("easyocr", "stub", "tesseract", "")
+    assert [box.text for box in result.boxes] == ["tess"] and result.boxes[0].confidence == 0.9
+
+
+def test_an_unread_detected_line_goes_to_tesseract():
+    """A box EasyOCR detected but could not read scores 0 (whatever its raw score) and is re-read."""
+    tess = StubTesseract([("found", 0.8)])
+    result = gate(StubEasy([("top words", 0.9, TOP), ("", 0.7, BOTTOM)]), tess).read(IMAGE)
+    assert tess.crop_calls == [[(50, 280)]]
+    assert result.text == "top words\nfound"
+    assert result.lines[1].reads[0].calibrated == 0.0
+
+
+def test_gate_reasons_count_lines_exactly():
+    one = gate(StubEasy([("strong", 0.9, TOP)]), StubTesseract()).read(IMAGE)
+    assert one.gate_reason == "EasyOCR read 1 line, all at calibrated confidence >= 0.60: kept EasyOCR"
+    two = gate(StubEasy([("strong", 0.9, TOP), ("weak", 0.2, BOTTOM)]), StubTesseract([("better", 0.8)])).read(IMAGE)
+    assert two.gate_reason == ("EasyOCR read 2 lines, 1 under the gate (0.60): "
+                               "Tesseract re-read them and was better on 1 of 1")
+    down = gate(StubEasy([("weak", 0.2, TOP)]), StubTesseract(error=OcrUnavailableError("gone"))).read(IMAGE)
+    assert down.gate_reason == "EasyOCR read 1 line, 1 under the gate (0.60); Tesseract unavailable (gone): kept EasyOCR"
+    easy = StubEasy([("small sign", 0.9, (100, 90, 200, 105)), ("BIG TOP", 0.9, (10, 5, 290, 45)),
+                     ("BIG BOTTOM", 0.9, (10, 150, 290, 195))])
+    marked = gate(easy, StubTesseract()).read(IMAGE)
+    assert marked.gate_reason == ("EasyOCR read 3 lines, all at calibrated confidence >= 0.60: kept EasyOCR; "
+                                  "1 background line(s) after the caption")
+
+
+def test_result_engine_is_the_one_that_read_most_characters():
+    three = [("aaaa", 0.9, (10, 5, 290, 40)), ("bbb", 0.2, (10, 80, 290, 115)), ("cc", 0.9, (10, 150, 290, 190))]
+    mostly_easy = gate(StubEasy(three), StubTesseract([("bbb", 0.95)])).read(IMAGE)
+    assert [line.engine for line in mostly_easy.lines] == ["easyocr", "tesseract", "easyocr"]
+    assert mostly_easy.engine == "easyocr"  # 6 characters against 3
+    mostly_tess = gate(StubEasy([("ab", 0.9, TOP), ("x", 0.2, BOTTOM)]), StubTesseract([("cdefgh", 0.95)])).read(IMAGE)
+    assert mostly_tess.engine == "tesseract"  # 6 against 2
+    tie = gate(StubEasy([("abc", 0.9, TOP), ("x", 0.2, BOTTOM)]), StubTesseract([("xyz", 0.95)])).read(IMAGE)
+    assert tie.engine == "easyocr"
+    nothing = gate(StubEasy([]), StubTesseract(error=OcrUnavailableError("gone"))).read(IMAGE)
+    assert (nothing.engine, nothing.text, nothing.confidence) == ("easyocr", "", 0.0)
+    assert nothing.gate_reason == "EasyOCR found no text; Tesseract unavailable (gone)"
+    empty_page = gate(StubEasy([]), StubTesseract()).read(IMAGE)
+    assert empty_page.engine == "tesseract"  # the last engine that tried
+
+
+def test_a_tie_in_characters_goes_to_easyocr_whichever_line_comes_first():
+    tie = gate(StubEasy([("x", 0.2, TOP), ("abc", 0.9, BOTTOM)]), StubTesseract([("xyz", 0.95)])).read(IMAGE)
+    assert [line.engine for line in tie.lines] == ["tesseract", "easyocr"] and tie.engine == "easyocr"
+
+
+def test_lines_keep_their_boxes_when_texts_repeat():
+    """Two lines with the same text: each keeps its own box and engine in reading order."""
+    result = gate(StubEasy([("same", 0.2, BOTTOM), ("same", 0.9, TOP)]), StubTesseract([("same", 0.95)])).read(IMAGE)
+    assert [(line.bbox, line.engine) for line in result.lines] == [(TOP, "easyocr"), (BOTTOM, "tesseract")]
+
+
+def test_empty_readings_score_zero():
+    result = gate(StubEasy([("", 0.9, TOP)]), StubTesseract()).read(IMAGE)
+    easy, page = result.readings
+    assert (easy.confidence, easy.raw_confidence, page.confidence) == (0.0, 0.0, 0.0)
+    assert easy.model == "stub"
+
+
+class StubEngineInfo(StubEasy):
+    """An EasyOCR stand-in that answers `available_engines`' questions."""
+
+    model_dir, recognizer_dir = "/models", "/rec"
+
+    def expected_files(self):
+        return ["craft_mlt_25k.pth", "stub.yaml", "stub.pth"]
+
+    def missing_files(self):
+        return ["stub.pth"]
+
+    def check(self):
+        if self.error:
+            raise self.error
+
+    def version(self):
+        return "9.9"
+
+
+class StubTesseractInfo(StubTesseract):
+    def check(self):
+        if self.error:
+            raise self.error
+
+    def version(self):
+        return "5.3"
+
+    def languages(self):
+        return ["ben", "eng"]
+
+
+def test_available_engines_reports_each_engine_and_the_settings():
+    reader = OcrReader(OcrConfig(threshold=0.55, preprocess="otsu"), easyocr=StubEngineInfo(),
+                       tesseract=StubTesseractInfo(), calibration=IDENTITY_MAPS)
+    assert reader.available_engines() == {
+        "easyocr": {"available": True, "version": "9.9", "model_dir": "/models", "langs": ["en"], "recognizer": "stub",
+                    "recognizer_dir": "/rec", "expected_files": ["craft_mlt_25k.pth", "stub.yaml", "stub.pth"],
+                    "missing_files": ["stub.pth"]},
+        "tesseract": {"available": True, "lang": "ben+eng", "version": "5.3", "languages": ["ben", "eng"]},
+        "threshold": 0.55, "preprocess": "otsu", "calibration": "calibration given"}
+    down = OcrReader(OcrConfig(), easyocr=StubEngineInfo(error=OcrUnavailableError("no weights")),
+                     tesseract=StubTesseractInfo(error=OcrUnavailableError("no binary")), calibration=IDENTITY_MAPS)
+    info = down.available_engines()
+    assert info["easyocr"]["available"] is False and info["easyocr"]["error"] == "no weights"
+    assert "version" not in info["easyocr"] and "version" not in info["tesseract"]
+    assert info["tesseract"] == {"available": False, "lang": "ben+eng", "error": "no binary"}

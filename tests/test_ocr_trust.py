@@ -52,8 +52,10 @@ def _text_image() -> Image.Image:
 
 
 def test_shipped_recognizer_hashes_are_pinned_in_the_package():
-    digest = {ext: hashlib.sha256((SHIPPED / f"{NAME}{ext}").read_bytes()).hexdigest() for ext in (".yaml", ".pth")}
-    assert trust.RecognizerHashes(NAME, digest[".yaml"], digest[".pth"]) in trust.SHIPPED_RECOGNIZERS
+    digest = {ext: hashlib.sha256((SHIPPED / f"{NAME}{ext}").read_bytes()).hexdigest()
+              for ext in (".yaml", ".pth", trust.CALIBRATION_SUFFIX)}
+    assert trust.RecognizerHashes(NAME, digest[".yaml"], digest[".pth"], digest[trust.CALIBRATION_SUFFIX]) \
+        in trust.SHIPPED_RECOGNIZERS
     assert trust.verify_recognizer(SHIPPED).hashes.name == NAME
     assert not (SHIPPED / f"{NAME}.py").exists()
 
@@ -179,3 +181,140 @@ def test_builtin_recognizer_is_pinned_by_sha256(tmp_path):
     with pytest.raises(OcrUnavailableError, match="pinned"):
         with trust.staged_weights(fake, None, ["english_g2.pth"]):
             pass
+
+
+def _with_calibration(folder: Path, maps_to: float | None = None) -> Path:
+    """The shipped calibration beside a copied recognizer; `maps_to`: every raw score maps to that value
+    (a file an attacker would write to make EasyOCR always win the gate)."""
+    shipped = SHIPPED / f"{NAME}{trust.CALIBRATION_SUFFIX}"
+    if maps_to is None:
+        shutil.copyfile(shipped, folder / shipped.name)
+        return folder
+    data = json.loads(shipped.read_text(encoding="utf-8"))
+    data["maps"] = {key: {"x": [0.0, 1.0], "y": [maps_to, maps_to]} for key in data["maps"]}
+    (folder / shipped.name).write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_calibration_file_is_part_of_the_trust(tmp_path, monkeypatch):
+    """A forged calibration beside trusted weights (every line "certain") is refused like forged weights:
+    EasyOCR is not used and its scores are not calibrated by it, until the user trusts the folder again."""
+    from banglahate_gui.ocr.calibration import load_calibration
+
+    monkeypatch.setenv(trust.CONFIG_DIR_ENV, str(tmp_path / "config"))
+    folder = _copy_shipped(tmp_path / "rec")
+    assert trust.verify_recognizer(folder, load_tensors=False).calibration_bytes is None  # none: trusted, raw scores
+    assert load_calibration(folder, NAME)[1] == f"no {NAME}{trust.CALIBRATION_SUFFIX}: raw scores"
+    _with_calibration(folder)
+    assert trust.verify_recognizer(folder, load_tensors=False).hashes in trust.SHIPPED_RECOGNIZERS
+    assert load_calibration(folder, NAME)[1] == f"calibrated by {NAME}{trust.CALIBRATION_SUFFIX}"
+    _with_calibration(folder, maps_to=1.0)
+    with pytest.raises(trust.UntrustedRecognizerError, match=rf"{NAME}\.calibration\.json [0-9a-f]{{16}}"):
+        trust.verify_recognizer(folder)
+    calibration, note = load_calibration(folder, NAME)
+    assert not calibration.maps and "not trusted" in note
+    hashes = trust.trust_recognizer(folder)
+    assert hashes.calibration_sha256 == hashlib.sha256((folder / f"{NAME}{trust.CALIBRATION_SUFFIX}").read_bytes()).hexdigest()
+    assert trust.is_trusted(hashes) and trust.user_trusted() == [hashes]
+    assert load_calibration(folder, NAME)[0].calibrate(f"easyocr:{NAME}", 0.05) == 1.0  # the user chose it
+
+
+def test_allowlist_entry_covers_its_own_calibration_or_none(tmp_path, monkeypatch):
+    """An entry written before calibration files were part of the trust (no calibration_sha256) still trusts
+    its weights without a calibration file, never with one."""
+    monkeypatch.setenv(trust.CONFIG_DIR_ENV, str(tmp_path / "config"))
+    folder = _tampered(tmp_path / "rec")
+    hashes = trust.read_recognizer(folder).hashes
+    trust.allowlist_path().parent.mkdir(parents=True)
+    trust.allowlist_path().write_text(json.dumps({"version": 1, "recognizers": [
+        {"name": NAME, "yaml_sha256": hashes.yaml_sha256, "pth_sha256": hashes.pth_sha256}]}))
+    assert trust.user_trusted() == [hashes] and hashes.calibration_sha256 == ""
+    assert trust.verify_recognizer(folder, load_tensors=False).hashes == hashes
+    _with_calibration(folder)
+    with pytest.raises(trust.UntrustedRecognizerError):
+        trust.verify_recognizer(folder, load_tensors=False)
+    other = trust.RecognizerHashes(NAME, hashes.yaml_sha256, hashes.pth_sha256, "c" * 64)
+    assert not other.covers(trust.read_recognizer(folder).hashes) and other.covers(hashes)
+    assert not other.covers(trust.RecognizerHashes(NAME, hashes.yaml_sha256, "d" * 64))
+    assert not other.covers(trust.RecognizerHashes(NAME, "d" * 64, hashes.pth_sha256))
+
+
+def test_checked_calibration_bytes_are_the_bytes_used(tmp_path):
+    """The calibration is parsed from the bytes read and hashed with the weights, not re-read from the folder."""
+    from banglahate_gui.ocr.calibration import calibration_from
+
+    folder = _with_calibration(_copy_shipped(tmp_path / "rec"))
+    checked = trust.verify_recognizer(folder, load_tensors=False)
+    _with_calibration(folder, maps_to=1.0)  # swapped after the check
+    calibration, note = calibration_from(checked)
+    assert note == f"calibrated by {NAME}{trust.CALIBRATION_SUFFIX}"
+    assert calibration.calibrate(f"easyocr:{NAME}", 0.05) < 0.5
+    assert hashlib.sha256(checked.calibration_bytes).hexdigest() == checked.hashes.calibration_sha256
+
+
+def test_trust_prompt_lists_every_file_with_its_hash(tmp_path):
+    folder = _with_calibration(_copy_shipped(tmp_path / "rec"))
+    hashes = trust.read_recognizer(folder).hashes
+    assert hashes.files() == [(f"{NAME}.yaml", hashes.yaml_sha256), (f"{NAME}.pth", hashes.pth_sha256),
+                              (f"{NAME}{trust.CALIBRATION_SUFFIX}", hashes.calibration_sha256)]
+    assert [name for name, _ in trust.read_recognizer(_copy_shipped(tmp_path / "bare")).hashes.files()] == \
+        [f"{NAME}.yaml", f"{NAME}.pth"]
+
+
+def test_cache_key_follows_the_recognizer_files_not_the_folder(tmp_path, monkeypatch):
+    """Remembered analyses are keyed by the SHA-256 of the recognizer files actually loaded: swapped weights,
+    a changed calibration or a change of trust is a new key; the same files in another folder are not."""
+    monkeypatch.setenv(trust.CONFIG_DIR_ENV, str(tmp_path / "config"))
+    folder = _with_calibration(_copy_shipped(tmp_path / "rec"))
+    key = OcrConfig(recognizer_dir=str(folder)).cache_key()
+    assert OcrConfig(recognizer_dir=str(folder)).cache_key() == key
+    assert OcrConfig(recognizer_dir=str(SHIPPED)).cache_key() == key  # the same bytes elsewhere
+    assert OcrConfig(recognizer_dir=str(_copy_shipped(tmp_path / "bare"))).cache_key() != key  # no calibration
+    swapped = _tampered(tmp_path / "evil") / f"{NAME}.pth"
+    shutil.copyfile(swapped, folder / f"{NAME}.pth")
+    untrusted = OcrConfig(recognizer_dir=str(folder)).cache_key()
+    assert untrusted != key
+    from banglahate_gui.ocr.config import recognizer_identity
+
+    identity = recognizer_identity(folder)
+    assert identity["pth_sha256"] == hashlib.sha256(swapped.read_bytes()).hexdigest() and identity["trusted"] is False
+    trust.trust_recognizer(folder)
+    assert recognizer_identity(folder)["trusted"] is True
+    assert OcrConfig(recognizer_dir=str(folder)).cache_key() not in (key, untrusted)
+    (folder / f"{NAME}.yaml").unlink()
+    assert recognizer_identity(folder) == {"folder": str(folder), "unusable": recognizer_identity(folder)["unusable"]}
+    assert "NAME.yaml" in recognizer_identity(folder)["unusable"]
+    assert recognizer_identity(None) is None
+
+
+def test_recognizer_hashes_are_remembered_until_a_file_changes(tmp_path, monkeypatch):
+    folder = _with_calibration(_copy_shipped(tmp_path / "rec"))
+    reads = []
+    real = trust.read_recognizer
+    monkeypatch.setattr(trust, "read_recognizer", lambda *a: reads.append(a) or real(*a))
+    first = trust.recognizer_hashes(folder)
+    assert trust.recognizer_hashes(folder) == first and len(reads) == 1
+    _with_calibration(folder, maps_to=0.9)
+    changed = trust.recognizer_hashes(folder)
+    assert len(reads) == 2 and changed.calibration_sha256 != first.calibration_sha256
+    assert changed.pth_sha256 == first.pth_sha256
+
+
+def test_easyocr_reader_is_rebuilt_when_the_recognizer_files_change(tmp_path, monkeypatch):
+    """The shared reader is keyed by the files' hashes (like the cache key): swapped files are loaded again,
+    and files that change between the key and the load are refused, not loaded under the old key."""
+    from banglahate_gui.ocr.easyocr_engine import EasyOcrEngine
+
+    folder = _with_calibration(_copy_shipped(tmp_path / "rec"))
+    engine = EasyOcrEngine(("en",), "/no/models", recognizer_dir=str(folder))
+    builds = []
+    monkeypatch.setattr(EasyOcrEngine, "check", lambda self: None)
+    monkeypatch.setattr(EasyOcrEngine, "_build", lambda self, hashes: builds.append(hashes) or object())
+    first = engine.reader()
+    assert engine.reader() is first and builds == [trust.recognizer_hashes(folder)]
+    _with_calibration(folder, maps_to=0.5)
+    assert engine.reader() is not first and builds[-1].calibration_sha256 != builds[0].calibration_sha256
+    monkeypatch.undo()
+    stale = trust.RecognizerHashes(NAME, "0" * 64, "0" * 64)
+    with pytest.raises(OcrUnavailableError, match="changed while loading"):
+        EasyOcrEngine(("en",), "/no/models", recognizer_dir=str(_copy_shipped(tmp_path / "other")))._build(stale)

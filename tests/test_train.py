@@ -102,7 +102,8 @@ def test_mlm_masking_rate_and_specials():
 
 @pytest.mark.slow
 def test_tiny_training_run_end_to_end(data_dir, tmp_path):
-    """A few hundred real rows per source, the tiny preset: loss goes down, the bundle loads and predicts."""
+    """A few hundred real rows per source, the tiny preset (whole-word MLM, six tasks, OCR noise): loss goes
+    down, the bundle loads and predicts every task, and a second run resumes every stage from the work dir."""
     from banglahate_gui.train.run import train_bundle
 
     logs = []
@@ -112,19 +113,27 @@ def test_tiny_training_run_end_to_end(data_dir, tmp_path):
     for name in ("xlmr", "muril"):
         history = report["encoders"][name]["history"]
         assert history[-1]["train_loss"] < history[0]["train_loss"]
+    history_before = report["encoders"]["xlmr"]["history"]
     assert (tmp_path / "work" / "checkpoints" / "xlmr.pt").is_file()
+    assert report["encoders"]["xlmr"]["mlm_masking"] == "whole-word"
+    assert len(report["encoders"]["xlmr"]["mlm_heldout_loss"]) >= 2
     assert set(report["combinations"]) == {"xlmr", "muril", "xlmr+muril"}
     classifier = load_bundle(out, device="cpu")
     assert classifier.manifest.members == ("xlmr", "muril")
     assert classifier.fusion_weight == report["chosen"]["fusion"]
+    assert [t.name for t in classifier.tasks] == ["binary", "type", "target", "severity", "violence", "toxicity"]
     preds = classifier.predict(["tui ekta kharap lok", "আজ আবহাওয়া ভালো"])
     assert len(preds) == 2 and all(0 <= p.hate_probability <= 1 for p in preds)
+    assert all(len(p.tasks["toxicity"].probabilities) == 6 for p in preds)
 
     # Resuming reuses the saved tokenizers and checkpoints instead of training from scratch.
     logs.clear()
     train_bundle("tiny", data_dir, tmp_path / "again", work_dir=tmp_path / "work", limit=150, epochs=3,
                  device="cpu", members=("xlmr", "muril"), log=logs.append)
     assert any("resuming with the tokenizer" in line for line in logs)
+    assert any("masked-LM weights reused" in line for line in logs)
+    again = json.loads((tmp_path / "work" / "train_report.json").read_text())
+    assert again["encoders"]["xlmr"]["history"] == history_before  # kept in the checkpoint
 
 
 @pytest.mark.slow

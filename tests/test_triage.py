@@ -206,10 +206,11 @@ def test_non_utf8_file_name_is_written_to_every_format(tmp_path):
 def test_in_process_chunk_failure_becomes_error_rows(tmp_path, monkeypatch):
     """With one worker (the CUDA default) a chunk that raises used to abort the whole run."""
     from banglahate_gui import triage as triage_module
+    from banglahate_gui.model.bundle import BundleManifest
 
     bundle = tmp_path / "bundle"
     bundle.mkdir()
-    (bundle / "bundle.json").write_text(json.dumps({"name": "stub"}), encoding="utf-8")
+    (bundle / "bundle.json").write_text(json.dumps(BundleManifest("stub").to_dict()), encoding="utf-8")
     shots = tmp_path / "shots"
     shots.mkdir()
     _blank(shots / "a.png")
@@ -217,8 +218,8 @@ def test_in_process_chunk_failure_becomes_error_rows(tmp_path, monkeypatch):
     def boom(job):
         raise RuntimeError("decoder exploded")
 
-    monkeypatch.setattr(triage_module, "_init_worker", lambda *args: None)
-    monkeypatch.setattr(triage_module, "_analyze_chunk", boom)
+    monkeypatch.setattr(triage_module, "init_worker", lambda *args: None)
+    monkeypatch.setattr(triage_module, "analyze_chunk", boom)
     result = triage([shots], bundle=bundle, device="cpu", workers=1, cache=tmp_path / "c.sqlite", progress=False)
     [row] = result.rows
     assert "decoder exploded" in row["error"] and result.failures == [row]
@@ -264,7 +265,7 @@ def test_one_failing_file_does_not_fail_the_rest_of_its_chunk(tmp_path, monkeypa
                                                                                      for t in texts])
     monkeypatch.setattr(triage_module, "_MODERATOR", SimpleNamespace(ocr=SimpleNamespace(config=OcrConfig()),
                                                                      read=read, classifier=classifier))
-    results = triage_module._analyze_chunk([("s1", tmp_path / "bad.png"), ("s2", tmp_path / "good.png")])
+    results = triage_module.analyze_chunk([("s1", tmp_path / "bad.png"), ("s2", tmp_path / "good.png")])
     by_sha = {r["sha256"]: r for r in results}
     assert "RuntimeError: tesseract crashed" in by_sha["s1"]["error"]
     assert by_sha["s2"]["error"] is None and by_sha["s2"]["analysis"]["prediction"]["insufficient_text"]

@@ -37,7 +37,8 @@ def about_html(info: dict | None, log_path: str, bundle_path: str | Path | None)
                  f"{info.get('python')} · {info.get('torch')} · {info.get('transformers')}"),
                 ("Device", info.get("device")),
                 ("Model bundle", f"{bundle.get('id')} ({bundle.get('path')})"),
-                ("Tasks", ", ".join(bundle.get("tasks", {}))),
+                ("Tasks", ", ".join(f"{n} (multi-label)" if bundle.get("task_kinds", {}).get(n) == "sigmoid" else n
+                                    for n in bundle.get("tasks", {}))),
                 ("OCR engines", engines or str(ocr)),
                 ("Review log", log_path),
             )) + "</table>")

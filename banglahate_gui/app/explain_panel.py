@@ -1,4 +1,4 @@
-"""LIME word highlights over the item's text, one task at a time.
+"""LIME word highlights over the item's text, one task (or one label of a multi-label task) at a time.
 
 Background intensity follows |weight| (scaled to the largest weight of the task): red words push
 the explained class up, green words push it down.
@@ -11,7 +11,7 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from banglahate_gui.app.result_panel import TASK_TITLES, pretty
+from banglahate_gui.app.result_panel import pretty, task_title
 
 POSITIVE, NEGATIVE = (192, 57, 43), (39, 174, 96)
 
@@ -48,8 +48,6 @@ class ExplainPanel(QWidget):
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.task = QComboBox()
-        for name, title in TASK_TITLES.items():
-            self.task.addItem(title, name)
         self.task.currentIndexChanged.connect(self._render)
         self.button = QPushButton("Explain (LIME)")
         self.button.setToolTip("Which words drove the prediction (runs in the background)")
@@ -72,9 +70,32 @@ class ExplainPanel(QWidget):
         self.busy = False
         self.clear()
 
+    def set_tasks(self, tasks) -> None:
+        """One choice per task of the loaded bundle; a multi-label task gets one choice per label."""
+        chosen = self.task.currentData()
+        self.task.blockSignals(True)
+        self.task.clear()
+        for t in tasks:
+            if t.kind == "sigmoid":
+                for label in t.labels:
+                    self.task.addItem(f"{task_title(t.name)}: {pretty(label)}", f"{t.name}:{label}")
+            else:
+                self.task.addItem(task_title(t.name), t.name)
+        self.task.setCurrentIndex(max(0, self.task.findData(chosen)))
+        self.task.blockSignals(False)
+        self._render()
+
     @property
-    def selected_task(self) -> str:
-        return self.task.currentData()
+    def selected_task(self) -> str | None:
+        """The chosen task (choices are `task`, or `task:label` for a label of a multi-label task)."""
+        chosen = self.task.currentData()
+        return chosen.partition(":")[0] if chosen else None
+
+    @property
+    def selected_label(self) -> str | None:
+        """The label chosen of a multi-label task (None for a single-label task)."""
+        chosen = self.task.currentData()
+        return chosen.partition(":")[2] or None if chosen else None
 
     def clear(self, message: str = "Press Explain to see which words drove the prediction.") -> None:
         self.explanation = None
@@ -106,10 +127,12 @@ class ExplainPanel(QWidget):
         exp = self.explanation
         if exp is None:
             return
-        task = exp.tasks.get(self.selected_task)
+        task = exp.get(self.selected_task, self.selected_label) if self.selected_task else None
         if task is None:
-            self.summary.setText(f"No explanation for {self.selected_task}; press Explain again.")
+            wanted = " ".join(filter(None, (self.selected_task, self.selected_label))) or "this task"
+            self.summary.setText(f"No explanation for {wanted}; press Explain again.")
             self.view.clear()
+            self.top_words.clear()
             return
         fit = f"fit R² {task.score:.2f}" + ("" if task.reliable else " — low: treat the colours as a rough hint")
         self.summary.setText(

@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.settings = replace(self.stored, **self.overrides)
         self.moderator_factory = moderator_factory or load_moderator
         self.moderator = None
+        self.tasks: tuple = ()  # the loaded bundle's task schema (model.schema.Task), () until one loads
         self.pool = WorkerPool(max_threads=3, parent=self)
         self.session = ReviewSession(policy=self.settings.verdict_policy, moderator=self.settings.moderator_name)
         self.analysis = AnalysisQueue(self.pool, self.session, self)
@@ -172,9 +173,20 @@ class MainWindow(QMainWindow):
 
     def _model_loaded(self, moderator) -> None:
         self.moderator = moderator
+        self.set_tasks(tuple(getattr(getattr(moderator, "classifier", None), "tasks", ())))
         self.model_ready.emit(moderator)
         self.update_status()
         self.analysis.set_moderator(moderator)
+
+    def set_tasks(self, tasks: tuple) -> None:
+        """Every view follows the loaded bundle's task schema (its tasks, labels, conditions and kinds)."""
+        self.tasks = tasks
+        self.session.set_tasks(tasks)
+        self.queue.set_tasks(tasks)
+        self.explain_panel.set_tasks(tasks)
+        self.queue.rebuild()
+        if self.queue.current() is not None:
+            self.presenter.show(self.queue.current().key)
 
     def _model_failed(self, exc: BaseException) -> None:
         self.model_label.setText("No model")
@@ -273,7 +285,7 @@ class MainWindow(QMainWindow):
         box.setCurrentIndex(box.findData("undecided") if box.currentData() != "undecided" else 0)
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, tasks=self.tasks)
         if dialog.exec():
             self.apply_settings(dialog.values())
 

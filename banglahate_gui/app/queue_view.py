@@ -1,4 +1,7 @@
-"""The review queue panel: filter bar, sort, and the list of items the `ReviewSession` shows."""
+"""The review queue panel: filter bar, sort, and the list of items the `ReviewSession` shows.
+
+Sort and label filters list every label of every task of the loaded bundle (`set_tasks`), a multi-label
+task's labels included: "toxicity: insult" shows the items whose verdict carries insult among others."""
 
 from __future__ import annotations
 
@@ -19,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from banglahate_gui.model.schema import TASKS
 from banglahate_gui.review.session import ARRIVAL, DEFAULT_SORT, Filter, ReviewItem, ReviewSession, status_text
 
 THUMB = 72
@@ -37,21 +39,33 @@ def pretty(label: str) -> str:
     return label.replace("_", " ")
 
 
-def sort_choices() -> dict[str, str]:
+def sort_choices(tasks=()) -> dict[str, str]:
+    """Sort keys of a bundle's `tasks` (`model.schema.Task`s): P(hate), arrival, then every task's labels."""
     choices = {DEFAULT_SORT: "P(hate), highest first", ARRIVAL: "Arrival order"}
-    for t in TASKS:
+    for t in tasks:
         for label in t.labels:
             choices.setdefault(f"{t.name}:{label}", f"P({t.name} = {pretty(label)})")
     return choices
 
 
-def label_choices() -> dict[str, str]:
-    """"" = any label, else `task:label`."""
+def label_choices(tasks=()) -> dict[str, str]:
+    """"" = any label, else `task:label` (a multi-label task also offers `task:none`: no label passes)."""
     choices = {"": "Any label"}
-    for t in TASKS:
-        for label in t.labels:
+    for t in tasks:
+        for label in t.labels + (("none",) if t.kind == "sigmoid" and "none" not in t.labels else ()):
             choices[f"{t.name}:{label}"] = f"{t.name}: {pretty(label)}"
     return choices
+
+
+def set_choices(box: QComboBox, choices: dict) -> None:
+    """Replace a combo's choices, keeping the chosen key when it is still offered."""
+    chosen = box.currentData()
+    box.blockSignals(True)
+    box.clear()
+    for key, label in choices.items():
+        box.addItem(label, key)
+    box.setCurrentIndex(max(0, box.findData(chosen)))
+    box.blockSignals(False)
 
 
 def make_thumbnail(source: Path | bytes, size: int = THUMB) -> QImage:
@@ -121,6 +135,14 @@ class QueueView(QWidget):
         self._sizes: dict[str, int] = {}
 
     # ----- filters ------------------------------------------------------------------------
+    def set_tasks(self, tasks) -> None:
+        """Offer the sort keys and label filters of the loaded bundle's task schema."""
+        before = (self.label_filter.currentData(), self.sort_mode.currentData())
+        set_choices(self.label_filter, label_choices(tasks))
+        set_choices(self.sort_mode, sort_choices(tasks))
+        if (self.label_filter.currentData(), self.sort_mode.currentData()) != before:
+            self._filters_changed()
+
     def filter(self) -> Filter:
         chosen = self.label_filter.currentData()
         return Filter(labels=(tuple(chosen.split(":", 1)),) if chosen else (),

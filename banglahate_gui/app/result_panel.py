@@ -1,15 +1,20 @@
-"""Per-task results: a bar per class with its probability, the top label marked.
+"""Per-task results for every task of the loaded bundle: a bar per class with its probability, the top label marked.
 
-For a hateful item the three auxiliary tasks are emphasised; for a non-hateful one they are greyed
-out and titled "conditional on hate", since the model only learned them on hateful samples.
+For a hateful item the tasks conditional on hate are emphasised; for a non-hateful one they are greyed
+out and titled "conditional on hate", since the model only learned them on hateful samples. A
+multi-label task (toxicity) shows independent bars, one per label, each with a marker at that label's
+threshold (Settings); every label reaching it is marked.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QFrame, QGridLayout, QGroupBox, QLabel, QProgressBar, QScrollArea, QVBoxLayout, QWidget
 
-TASK_TITLES = {"binary": "Hateful?", "type": "Hate type", "target": "Target", "severity": "Severity"}
+TASK_TITLES = {"binary": "Hateful?", "type": "Hate type", "target": "Target", "severity": "Severity",
+               "violence": "Violence incitement", "toxicity": "Toxicity"}
+"""Titles of known tasks; any other task of a bundle is titled by its name."""
 TOP_BAR = "QProgressBar::chunk { background: %s; border-radius: 3px; }"
 HATE_COLOUR, CALM_COLOUR, OTHER_COLOUR, UNCERTAIN_COLOUR = "#c0392b", "#2e8b57", "#7f8c9a", "#7d3cbd"
 MUTED_TOP, MUTED = "#b5bcc4", "#d9dde2"
@@ -23,24 +28,55 @@ def pretty(label: str) -> str:
     return label.replace("_", " ")
 
 
+def task_title(task: str) -> str:
+    return TASK_TITLES.get(task, pretty(task).capitalize())
+
+
+class ThresholdBar(QProgressBar):
+    """A probability bar with a vertical marker at `threshold` (None: no marker)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.threshold: float | None = None
+
+    def set_threshold(self, threshold: float | None) -> None:
+        self.threshold = threshold
+        self.setToolTip("" if threshold is None else f"threshold {threshold:.2f}")
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self.threshold is None:
+            return
+        painter = QPainter(self)
+        painter.setPen(QPen(QColor("#1f2d3d"), 2))
+        x = round(self.threshold * (self.width() - 1))
+        painter.drawLine(x, 0, x, self.height())
+        painter.end()
+
+
 class TaskBox(QGroupBox):
-    """One task: rows of (class, bar, percent); `rows[label]` gives (bar, percent label)."""
+    """One task: rows of (class, bar, percent); `rows[label]` gives (bar, percent label, name label)."""
 
     def __init__(self, task: str, parent: QWidget | None = None):
-        super().__init__(TASK_TITLES.get(task, task), parent)
+        super().__init__(task_title(task), parent)
         self.task = task
         self.grid = QGridLayout(self)
         self.grid.setColumnStretch(1, 1)
-        self.rows: dict[str, tuple[QProgressBar, QLabel, QLabel]] = {}
+        self.rows: dict[str, tuple[ThresholdBar, QLabel, QLabel]] = {}
         self.top_label: str | None = None
+        self.marked: tuple[str, ...] = ()
+        """The labels shown as the task's decision (the passing ones of a multi-label task)."""
 
-    def set_probabilities(self, probabilities: dict[str, float], top: str, top_colour: str, muted: bool) -> None:
+    def set_probabilities(self, probabilities: dict[str, float], top: str | tuple[str, ...], top_colour: str,
+                          muted: bool, thresholds: dict[str, float] | None = None) -> None:
+        """`top`: the decided label, or the passing labels of a multi-label task (with its `thresholds`)."""
         if list(self.rows) != list(probabilities):
             while self.grid.count():
                 self.grid.takeAt(0).widget().deleteLater()
             self.rows = {}
             for i, label in enumerate(probabilities):
-                name, bar, pct = QLabel(pretty(label)), QProgressBar(), QLabel()
+                name, bar, pct = QLabel(pretty(label)), ThresholdBar(), QLabel()
                 bar.setRange(0, 1000)
                 bar.setTextVisible(False)
                 bar.setMaximumHeight(14)
@@ -49,13 +85,16 @@ class TaskBox(QGroupBox):
                 for col, widget in enumerate((name, bar, pct)):
                     self.grid.addWidget(widget, i, col)
                 self.rows[label] = (bar, pct, name)
-        self.top_label = top
+        self.marked = (top,) if isinstance(top, str) else tuple(top)
+        self.top_label = self.marked[0] if self.marked else None
         for label, p in probabilities.items():
             bar, pct, name = self.rows[label]
             bar.setValue(round(float(p) * 1000))
-            pct.setText(f"{float(p):.1%}")
-            is_top = label == top
-            name.setText(("▶ " if is_top else "") + pretty(label))
+            threshold = None if thresholds is None else thresholds.get(label)
+            bar.set_threshold(threshold)
+            pct.setText(f"{float(p):.1%}" + ("" if threshold is None else f" / {threshold:.2f}"))
+            is_top = label in self.marked
+            name.setText((("✔ " if thresholds is not None else "▶ ") if is_top else "") + pretty(label))
             font = name.font()
             font.setBold(is_top)
             name.setFont(font)
@@ -65,17 +104,26 @@ class TaskBox(QGroupBox):
 
 
 class ResultPanel(QWidget):
-    """Shows a `Prediction`; `boxes[task]` are the per-task group boxes."""
+    """Shows a `Prediction`; `boxes[task]` are the per-task group boxes (scrolled when they do not fit)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
         self.verdict = QLabel("No item analysed yet")
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.verdict)
+        outer.addWidget(self.verdict)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
         self.boxes: dict[str, TaskBox] = {}
         self.verdict_status = ""
+        self._body = body
         self._layout = layout
         layout.addStretch(1)
 
@@ -107,30 +155,40 @@ class ResultPanel(QWidget):
         text = f"<span style='font-size:16pt; font-weight:600; color:{colour}'>{word}</span>{detail}"
         text += ("<br><small>Calibrated probability: of many items shown at this value, about that share "
                  "are hateful.</small>")
+        if verdict.flags:
+            text += "<br><b style='color:%s'>⚠ Also flagged: %s</b>" % (HATE_COLOUR, "; ".join(
+                f"{task_title(t.task).lower()}: {' + '.join(map(pretty, t.shown_labels))}"
+                for t in verdict.flags))
         if verdict.rare_combos:
             text += "<br>⚠ Unusual combination: " + "; ".join(verdict.rare_combos) + " — check the labels below."
         if truncated:
             text += "<br><i>Long text: only the first part was classified.</i>"
         self.verdict.setText(text)
+        for box in self.boxes.values():
+            box.setVisible(False)  # a task the loaded bundle no longer has stays hidden
         for name, task_pred in prediction.tasks.items():
             box = self.boxes.get(name)
             if box is None:
-                box = self.boxes[name] = TaskBox(name, self)
+                box = self.boxes[name] = TaskBox(name, self._body)
                 self._layout.insertWidget(self._layout.count() - 1, box)
             box.setVisible(True)
-            auxiliary = name != "binary"
             shown = verdict.tasks[name]
-            calm = shown.label in ("not_hate", "none")
-            box.set_probabilities(task_pred.probabilities, shown.label,
-                                  CALM_COLOUR if calm else HATE_COLOUR, muted=auxiliary and not hateful)
-            title = TASK_TITLES.get(name, name)
+            auxiliary = shown.conditional
+            multi = shown.kind == "sigmoid"
+            box.set_probabilities(task_pred.probabilities, shown.labels if multi else shown.label,
+                                  CALM_COLOUR if shown.calm else HATE_COLOUR, muted=auxiliary and not hateful,
+                                  thresholds=shown.thresholds if multi else None)
+            title = task_title(name)
+            if multi:
+                title += f" (multi-label) — {len(shown.labels)} of {len(task_pred.probabilities)} labels pass"
             if auxiliary and not hateful:
                 title += " — conditional on hate"
             if shown.uncertain:
                 title += " — uncertain"
             box.setTitle(title)
             box.setEnabled(hateful or not auxiliary)  # disabled = greyed by the style
-            box.setStyleSheet(EMPHASIS if auxiliary and hateful else "")
+            box.setStyleSheet(EMPHASIS if auxiliary and hateful or not shown.calm and not auxiliary and
+                              name != "binary" else "")
 
     def is_emphasised(self, task: str) -> bool:
         box = self.boxes.get(task)

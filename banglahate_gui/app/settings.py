@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from banglahate_gui.defaults import DEVICES, OCR_THRESHOLD
 from banglahate_gui.ocr.config import BUILTIN_RECOGNIZER, PREPROCESS_MODES, OcrConfig
 from banglahate_gui.app.policy_editor import PolicyEditor
+from banglahate_gui.app.trust import confirm_recognizer
 from banglahate_gui.review.verdict import Policy, PolicyError
 
 ENGINES = {"": f"Auto ({OCR_THRESHOLD:.2f} gate)", "easyocr": "EasyOCR", "tesseract": "Tesseract"}
@@ -126,7 +127,8 @@ def _path_row(edit: QLineEdit, pick) -> QWidget:
 class SettingsDialog(QDialog):
     """Edit a copy of the settings; `values()` returns it after Accept."""
 
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None):
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None, tasks: tuple = ()):
+        """`tasks`: the loaded bundle's task schema, whose thresholds the verdict section edits."""
         super().__init__(parent)
         self.settings = settings
         self.setWindowTitle("Settings")
@@ -191,7 +193,7 @@ class SettingsDialog(QDialog):
         self.remember = QCheckBox("Remember analyses (re-opened files are shown at once)")
         self.remember.setChecked(settings.remember_analyses)
         form.addRow("Analyses", self.remember)
-        self.policy = PolicyEditor(settings.verdict_policy, profiles_dir(), self)
+        self.policy = PolicyEditor(settings.verdict_policy, profiles_dir(), self, tasks=tasks)
         form.addRow(self.policy)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -205,9 +207,9 @@ class SettingsDialog(QDialog):
             self.bundle.setText(folder)
 
     def _pick_recognizer(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "EasyOCR recognizer folder (NAME.yaml/.py/.pth)",
+        folder = QFileDialog.getExistingDirectory(self, "EasyOCR recognizer folder (NAME.yaml, NAME.pth)",
                                                   self.recognizer.text())
-        if folder:
+        if folder and confirm_recognizer(self, folder):
             self.recognizer.setText(folder)
 
     def _pick_log(self) -> None:
@@ -242,4 +244,7 @@ class SettingsDialog(QDialog):
         except PolicyError as exc:
             QMessageBox.warning(self, "Thresholds", str(exc))
             return
+        choice = self.recognizer.text().strip()
+        if choice != self.settings.ocr_recognizer and not confirm_recognizer(self, choice):
+            self.recognizer.setText(self.settings.ocr_recognizer)  # not trusted: keep the previous recognizer
         super().accept()

@@ -1,17 +1,18 @@
-"""LIME explanations of the fused classifier: one perturbation set, scored once, for all four tasks.
+"""LIME explanations of the fused classifier: one perturbation set, scored once, for every task of its schema.
 
 LIME perturbs the ORIGINAL text by deleting words (``bow=True``: every occurrence of a word at once).
 Each perturbed string is normalized exactly as at inference, identical normalized strings are scored
-once, and the classifier's probabilities for every task are returned side by side as one
-``(n, 2+5+5+4)`` matrix. LIME then fits one local (Ridge) model per requested (task, class) column on
-that same neighbourhood, so explaining four tasks costs one set of model calls, not four.
+once, and the classifier's probabilities for every task are returned side by side as one matrix (one
+column per label of each task, e.g. 2+5+5+4+3+6). LIME then fits one local (Ridge) model per requested
+(task, class) column on that same neighbourhood, so explaining six tasks costs one set of model calls,
+not six. A multi-label (sigmoid) task is explained label by label: each label's own probability.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -82,16 +83,28 @@ class Explanation:
     text: str
     """The original text; every span indexes into it."""
     tasks: dict[str, TaskExplanation]
+    """Per task, its predicted (or requested) class; for a multi-label task, its most probable label."""
     num_samples: int
     seed: int
     seconds: float
     scored: int
     """Distinct normalized strings sent to the classifier (after de-duplication)."""
+    labels: dict[str, dict[str, TaskExplanation]] = field(default_factory=dict)
+    """Per multi-label task, every label's explanation (from the same perturbation set)."""
+
+    def get(self, task: str, label: str | None = None) -> TaskExplanation | None:
+        """The explanation of `task` (of one of its labels, for a multi-label task); None if not explained."""
+        if label is not None and task in self.labels:
+            return self.labels[task].get(label)
+        found = self.tasks.get(task)
+        return found if label is None or found is None or found.label == label else None
 
     def to_dict(self) -> dict:
         return {
             "text": self.text,
             "tasks": {name: t.to_dict() for name, t in self.tasks.items()},
+            "labels": {name: {label: t.to_dict() for label, t in by_label.items()}
+                       for name, by_label in self.labels.items()},
             "num_samples": self.num_samples,
             "seed": self.seed,
             "seconds": self.seconds,
@@ -174,7 +187,8 @@ def explain(
 ) -> Explanation:
     """Explain `classifier`'s prediction on `text` (raw, un-normalized) for `tasks` (default: all).
 
-    `classes` picks the class explained per task (default: the predicted class). `progress(done,
+    `classes` picks the class explained per task (default: the predicted class; for a multi-label task the
+    most probable label, and every label of it lands in `Explanation.labels`). `progress(done,
     total)` is called after each batch of distinct perturbations; `cancel()` returning True raises
     `Cancelled` before the next batch. Deterministic for a given `seed`.
     """
@@ -205,6 +219,9 @@ def explain(
             columns[name] = offsets[name] + t.index(wanted)
         else:
             raise ValueError(f"task {name!r} has no class {wanted!r}; classes: {', '.join(t.labels)}")
+    multi = {name: {label: offsets[name] + i for i, label in enumerate(by_name[name].labels)}
+             for name in names if by_name[name].kind == "sigmoid"}
+    fitted = list(dict.fromkeys([*columns.values(), *(c for cols in multi.values() for c in cols.values())]))
 
     explainer = LimeTextExplainer(
         split_expression=word_tokens,
@@ -218,7 +235,7 @@ def explain(
     exp = explainer.explain_instance(
         text,
         scorer,
-        labels=list(columns.values()),
+        labels=fitted,
         num_features=len(words),
         num_samples=num_samples,
         model_regressor=surrogate,
@@ -227,26 +244,30 @@ def explain(
     for w in words:
         spans.setdefault(w.text, []).append((w.start, w.end))
     vocab = exp.domain_mapper.indexed_string
-    out: dict[str, TaskExplanation] = {}
-    for (name, col), r2 in zip(columns.items(), surrogate.fit_scores):
+    r2_of = dict(zip(fitted, surrogate.fit_scores))  # lime fits the labels in the order given
+
+    def task_explanation(name: str, col: int) -> TaskExplanation:
         weights = [
             WordWeight(vocab.word(i), float(wt), spans[vocab.word(i)])
             for i, wt in sorted(exp.local_exp[col], key=lambda x: -abs(x[1]))
         ]
         intercept = float(exp.intercept[col])
-        out[name] = TaskExplanation(
+        return TaskExplanation(
             task=name,
             label=by_name[name].labels[col - offsets[name]],
             probability=float(full[col]),
             words=weights,
-            score=r2,
+            score=r2_of[col],
             intercept=intercept,
             local_pred=intercept + sum(w.weight for w in weights),
-            reliable=r2 >= RELIABLE_R2,
+            reliable=r2_of[col] >= RELIABLE_R2,
         )
+
     return Explanation(
         text=text,
-        tasks=out,
+        tasks={name: task_explanation(name, col) for name, col in columns.items()},
+        labels={name: {label: task_explanation(name, col) for label, col in cols.items()}
+                for name, cols in multi.items()},
         num_samples=num_samples,
         seed=seed,
         seconds=time.perf_counter() - started,

@@ -38,9 +38,13 @@ def highlight(text: str, task: TaskExplanation, color: bool = True) -> str:
     return "".join(out)
 
 
-def format_terminal(explanation: Explanation, task: str, color: bool = True, top: int = 5) -> str:
-    """A header (class, probability, local fit), the highlighted text and the `top` words by weight."""
-    t = explanation.tasks[task]
+def format_terminal(explanation: Explanation, task: str, color: bool = True, top: int = 5,
+                    label: str | None = None) -> str:
+    """A header (class, probability, local fit), the highlighted text and the `top` words by weight
+    (`label`: one label of a multi-label task)."""
+    t = explanation.get(task, label)
+    if t is None:
+        raise KeyError(f"no explanation of {task}" + (f" label {label}" if label else ""))
     fit = "reliable" if t.reliable else "NOT reliable: weights are only a rough guide"
     lines = [
         f"{t.task}: {t.label} (p={t.probability:.3f}); local model R²={t.score:.2f} ({fit})",

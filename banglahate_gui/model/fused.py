@@ -51,6 +51,15 @@ class FusedClassifier:
         self.branches = {n: members[n] for n in ENCODER_NAMES if n in members}
         for model, _ in self.branches.values():
             model.to(self.device).eval()
+        self.inference = "torch"
+        """The path the encoders run on: "torch", "onnx" or "onnx-int8" (`model.onnx`)."""
+        self.runtimes: dict[str, object] = {}
+        """Encoder member → ONNX Runtime session used instead of PyTorch (empty on "torch")."""
+
+    def use(self, inference: str, runtimes: dict[str, object]) -> None:
+        """Run the encoders in `runtimes` (member → `model.onnx.OnnxEncoder`) on ONNX Runtime, the rest on
+        PyTorch; `inference` names the path. LIME, triage and the GUI all go through `member_proba`."""
+        self.inference, self.runtimes = inference, dict(runtimes)
 
     def member_proba(self, texts: list[str], batch_size: int = 64) -> dict[str, Probabilities]:
         """Each member's (uncalibrated) probabilities for already-normalized `texts`."""
@@ -67,7 +76,7 @@ class FusedClassifier:
             chunks: dict[str, list[np.ndarray]] = {t.name: [] for t in self.tasks}
             for start in range(0, len(texts), batch_size):
                 batch = [texts[i] for i in order[start:start + batch_size]]
-                for task, proba in self._forward(model, tokenizer, batch).items():
+                for task, proba in self._forward(name, model, tokenizer, batch).items():
                     chunks[task].append(proba)
             out[name] = {task: _unsort(np.concatenate(parts), order) for task, parts in chunks.items()}
         return out
@@ -97,7 +106,11 @@ class FusedClassifier:
         return out
 
     @torch.inference_mode()
-    def _forward(self, model: MultiTaskEncoder, tokenizer, batch: list[str]) -> Probabilities:
+    def _forward(self, name: str, model: MultiTaskEncoder, tokenizer, batch: list[str]) -> Probabilities:
+        runtime = self.runtimes.get(name)
+        if runtime is not None:
+            enc = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="np")
+            return compose(runtime(enc["input_ids"], enc["attention_mask"]), self.tasks)
         enc = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.device.type == "cuda"):
@@ -130,8 +143,13 @@ def load_encoder(folder: Path, tasks: tuple[Task, ...], max_length: int):
     return model, tokenizer
 
 
-def load_bundle(path: str | Path, device: str | torch.device = "auto") -> FusedClassifier:
-    """Load a bundle folder (safetensors and JSON only); `BundleError` names what is missing or wrong."""
+def load_bundle(path: str | Path, device: str | torch.device = "auto", inference: str | None = None) -> FusedClassifier:
+    """Load a bundle folder (safetensors and JSON only); `BundleError` names what is missing or wrong.
+
+    `inference` (default `$BANGLAHATE_INFERENCE`, else "auto"): "torch", "onnx", "onnx-int8", or "auto" =
+    the fastest measured on this machine's CPU, never instead of CUDA (`model.onnx.configure`)."""
+    from banglahate_gui.model.onnx import configure
+
     root = Path(path)
     manifest = read_manifest(root)
     members: dict[str, object] = {}
@@ -140,4 +158,6 @@ def load_bundle(path: str | Path, device: str | torch.device = "auto") -> FusedC
             members[name] = LexicalMember.load(root / name, manifest.tasks)
         else:
             members[name] = load_encoder(root / name, manifest.tasks, manifest.max_length)
-    return FusedClassifier(members, manifest, device=device, bundle_id=bundle_id(root))
+    classifier = FusedClassifier(members, manifest, device=device, bundle_id=bundle_id(root))
+    configure(classifier, root, inference)
+    return classifier

@@ -4,7 +4,9 @@ that a line is read correctly (line CER <= `CORRECT_CER`).
 The maps are isotonic regressions stored as plain JSON thresholds (x, y; linear in between, clipped
 outside), fitted by `banglahate_gui.train.ocr_calibration` and shipped beside the recognizer they belong
 to as `NAME.calibration.json`, versioned with the recognizer's SHA-256: a file written for other weights
-is not used. An engine without a map keeps its raw score (identity), and the result says so.
+is not used. The file is part of the recognizer's trust (`ocr.trust`): it is read once with the weights,
+hash-checked with them, and those very bytes are parsed. An engine without a map keeps its raw score
+(identity), and the result says so.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from banglahate_gui.hashing import sha256_file
+from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.ocr.trust import CALIBRATION_SUFFIX, RecognizerFiles, verify_recognizer
 
 FORMAT_VERSION = 1
 CORRECT_CER = 0.10
-SUFFIX = ".calibration.json"
+SUFFIX = CALIBRATION_SUFFIX
 
 
 class CalibrationError(ValueError):
@@ -110,23 +113,32 @@ def calibration_path(recognizer_dir: str | Path, name: str) -> Path:
 
 
 def load_calibration(recognizer_dir: str | Path | None, name: str | None) -> tuple[Calibration, str]:
-    """The maps shipped beside the recognizer NAME in `recognizer_dir`, and a note on what was loaded.
+    """The maps shipped beside the trusted recognizer NAME in `recognizer_dir`, and a note on what was loaded.
 
-    Identity (raw scores) with the reason when there is no file, it is invalid, or it was fitted for
-    other weights (SHA-256 of NAME.pth differs)."""
+    Identity (raw scores) with the reason when the recognizer is not usable (not trusted, unreadable), or
+    its calibration file is missing, invalid or fitted for other weights (`calibration_from`)."""
     if not recognizer_dir or not name:
         return IDENTITY, "no calibration for EasyOCR's built-in recognizer: raw scores"
-    path = calibration_path(recognizer_dir, name)
-    if not path.is_file():
-        return IDENTITY, f"no {path.name}: raw scores"
     try:
-        calibration = Calibration.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
-    except (OSError, UnicodeDecodeError, TypeError, ValueError) as exc:  # ValueError: JSON, CalibrationError
-        return IDENTITY, f"{path.name} unusable ({exc}): raw scores"
-    weights = Path(recognizer_dir) / f"{name}.pth"
-    if not weights.is_file() or sha256_file(weights) != calibration.recognizer_sha256:
-        return IDENTITY, f"{path.name} was fitted for other {name}.pth weights: raw scores"
-    return calibration, f"calibrated by {path.name}"
+        files = verify_recognizer(recognizer_dir, name, load_tensors=False)
+    except OcrUnavailableError as exc:
+        return IDENTITY, f"recognizer not usable ({exc}): raw scores"
+    return calibration_from(files, str(calibration_path(recognizer_dir, name)))
+
+
+def calibration_from(files: RecognizerFiles, source: str = "") -> tuple[Calibration, str]:
+    """Parse the calibration bytes read (and hash-checked) with a recognizer; identity with the reason when
+    there are none, they are invalid, or they were fitted for other weights (SHA-256 of NAME.pth differs)."""
+    filename = f"{files.hashes.name}{SUFFIX}"
+    if files.calibration_bytes is None:
+        return IDENTITY, f"no {filename}: raw scores"
+    try:
+        calibration = Calibration.from_dict(json.loads(files.calibration_bytes.decode("utf-8")), source)
+    except (UnicodeDecodeError, TypeError, ValueError) as exc:  # ValueError: JSON, CalibrationError
+        return IDENTITY, f"{filename} unusable ({exc}): raw scores"
+    if calibration.recognizer_sha256 != files.hashes.pth_sha256:
+        return IDENTITY, f"{filename} was fitted for other {files.hashes.name}.pth weights: raw scores"
+    return calibration, f"calibrated by {filename}"
 
 
 def expected_calibration_error(scores: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:

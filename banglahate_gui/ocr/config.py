@@ -6,8 +6,11 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from banglahate_gui.defaults import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, OCR_THRESHOLD
+from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.ocr import trust
 from banglahate_gui.resources import default_recognizer_dir
 
 EASYOCR_DIR_ENV = "BANGLAHATE_EASYOCR_DIR"
@@ -79,16 +82,29 @@ class OcrConfig:
         return data
 
     def cache_key(self) -> str:
-        """Stable short hash of the settings that change OCR output (limits and device excluded),
-        with the weight folders resolved, so a changed recognizer or model folder is a new key."""
+        """Stable short hash of the settings that change OCR output (limits and device excluded). A custom
+        recognizer counts by the SHA-256 of the files EasyOCR and the gate load (YAML, weights, calibration)
+        and whether they are trusted, not by its folder: swapped weights are a new key, a copy is not."""
         settings = {
             "pipeline": OCR_PIPELINE,
             "threshold": self.threshold,
             "tesseract_lang": self.tesseract_lang,
             "easyocr_langs": list(self.easyocr_langs),
             "easyocr_model_dir": self.resolved_easyocr_dir(),
-            "recognizer_dir": self.resolved_recognizer_dir(),
+            "recognizer": recognizer_identity(self.resolved_recognizer_dir()),
             "preprocess": self.preprocess,
         }
         blob = json.dumps(settings, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def recognizer_identity(folder: str | Path | None) -> dict | None:
+    """What a custom recognizer folder contributes to OCR output: its files' SHA-256 hashes and whether they
+    are trusted (untrusted: EasyOCR is not used), or why it cannot be read; None for EasyOCR's built-in one."""
+    if folder is None:
+        return None
+    try:
+        hashes = trust.recognizer_hashes(folder)
+        return {**asdict(hashes), "trusted": trust.is_trusted(hashes)}
+    except OcrUnavailableError as exc:
+        return {"folder": str(folder), "unusable": str(exc)}

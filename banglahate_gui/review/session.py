@@ -30,7 +30,8 @@ UNDECIDED = "undecided"
 DECISION_FILTERS: tuple[str, ...] = (UNDECIDED, "decided") + VERDICTS
 ARRIVAL = "arrival"
 DEFAULT_SORT = "binary:hate"
-"""Sort keys: `arrival`, or `task:label` = that label's probability, highest first."""
+"""Sort keys: `arrival`, or `task:label` = that label's probability, highest first (any task of the
+bundle's schema, a multi-label task's labels included)."""
 
 
 class ReviewError(Exception):
@@ -78,7 +79,7 @@ class ReviewItem:
 class Filter:
     """Which items to show; every condition given must hold (None / empty = any)."""
 
-    labels: tuple[tuple[str, str], ...] = ()  # (task, label) pairs of the shown verdict
+    labels: tuple[tuple[str, str], ...] = ()  # (task, label) pairs the shown verdict carries (multi-label: among others)
     decision: str | None = None  # one of DECISION_FILTERS
     uncertain: bool | None = None  # True: only uncertain items; False: only certain ones
     group: str | None = None  # a group id, or "grouped" for any item in a group of two or more
@@ -106,6 +107,7 @@ class ReviewSession:
         self.policy = policy or Policy()
         self.moderator = moderator
         self.combos = combos
+        self.conditional: set[str] | None = None  # see `set_tasks`
         self.log: ReviewLog | None = None
         self.states: dict = {}
         self._next_key = 0
@@ -172,11 +174,16 @@ class ReviewSession:
         self.policy = policy
         self._verdicts.clear()
 
+    def set_tasks(self, tasks) -> None:
+        """The loaded bundle's task schema (`model.schema.Task`s): which tasks are conditional on another."""
+        self.conditional = {t.name for t in tasks if t.condition is not None}
+        self._verdicts.clear()
+
     def verdict(self, item: ReviewItem) -> Verdict | None:
         if item.analysis is None:
             return None
         if item.key not in self._verdicts:
-            self._verdicts[item.key] = judge(item.analysis.prediction, self.policy, self.combos)
+            self._verdicts[item.key] = judge(item.analysis.prediction, self.policy, self.combos, self.conditional)
         return self._verdicts[item.key]
 
     def probability(self, item: ReviewItem, task: str, label: str) -> float | None:
@@ -190,7 +197,7 @@ class ReviewSession:
         verdict = self.verdict(item)
         for task, label in f.labels:
             shown = verdict.tasks.get(task) if verdict else None
-            if shown is None or shown.label != label:
+            if shown is None or (label not in shown.shown_labels and shown.label != label):
                 return False
         if f.decision == UNDECIDED and item.decision is not None:
             return False
@@ -266,11 +273,12 @@ class ReviewSession:
              group: str | None) -> NewEntry:
         analysis = item.analysis
         prediction = analysis.prediction
+        verdict = self.verdict(item)
         return NewEntry(
             item.sha256, decision, path=item.path, note=note, ocr_text=analysis.text,
             probabilities={n: (dict(t.probabilities) if t.probabilities is not None else None)
                            for n, t in prediction.tasks.items()},
-            labels={n: t.label for n, t in prediction.tasks.items()},
+            labels={n: _logged_label(t, verdict.tasks.get(n)) for n, t in prediction.tasks.items()},
             bundle_id=analysis.bundle_id, moderator=self.moderator or None, reason=reason or None, group_id=group,
         )
 
@@ -395,6 +403,14 @@ def open_log(path: str | Path, busy_timeout: float = GUI_BUSY_TIMEOUT) -> tuple[
                       "choose another file in Settings ▸ Review log file.")
 
 
+def _logged_label(prediction, shown) -> str | list[str]:
+    """The label a row records: a multi-label task's labels as the moderator saw them (a JSON list,
+    decided by the policy's per-label thresholds), else the model's label."""
+    if getattr(prediction, "kind", "softmax") == "sigmoid" and prediction.probabilities is not None and shown:
+        return list(shown.labels)
+    return prediction.label
+
+
 def status_text(item: ReviewItem, verdict: Verdict | None) -> str:
     """A short queue-row line: the verdict (with uncertainty) or the item's progress."""
     if verdict is None:
@@ -404,10 +420,11 @@ def status_text(item: ReviewItem, verdict: Verdict | None) -> str:
     if verdict.insufficient_text:
         return "insufficient text"
     p = verdict.hate_probability
+    flags = "".join(f" · ⚠ {t.task} {' + '.join(t.shown_labels).replace('_', ' ')}" for t in verdict.flags)
     if verdict.uncertain:
-        return f"uncertain · P(hate) {p:.0%}"
+        return f"uncertain · P(hate) {p:.0%}{flags}"
     if verdict.hateful:
         kind = verdict.tasks.get("type")
         detail = f" · {kind.label.replace('_', ' ')}" if kind and kind.label not in ("not_hate", INSUFFICIENT) else ""
-        return f"HATE {p:.0%}{detail}"
-    return f"not hate · P(hate) {p:.0%}"
+        return f"HATE {p:.0%}{detail}{flags}"
+    return f"not hate · P(hate) {p:.0%}{flags}"

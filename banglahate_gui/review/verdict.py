@@ -2,9 +2,11 @@
 
 The numbers are calibrated probabilities: among many items scored 0.70, about 70 % carry that label.
 For the binary task an item is hateful when P(hate) ≥ its threshold, and *uncertain* when P(hate)
-lies inside the band [low, high] around it. For a multi-class task (type, target, severity) the top
-label is uncertain when its probability is below `high`. A `Policy` (one per team) holds these numbers
-per task and is saved as a small JSON profile the team can share.
+lies inside the band [low, high] around it. For a multi-class task (type, target, severity, violence) the
+top label is uncertain when its probability is below `high`. A multi-label task (toxicity) shows every
+label whose probability reaches that label's own threshold (default 0.5); it is uncertain when a label
+lies inside the task's band moved onto that threshold. A `Policy` (one per team) holds these numbers
+per task and label and is saved as a small JSON profile the team can share.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from banglahate_gui.model.prediction import DEFAULT_LABEL_THRESHOLD, joined_label
+from banglahate_gui.model.schema import AUXILIARY_TASKS
+
 INSUFFICIENT = "insufficient_text"
 RARE_SHARE = 0.01
 """A pair of auxiliary labels seen in fewer than this share of hateful training rows is flagged."""
@@ -26,7 +31,8 @@ POLICY_EXPLANATION = (
     "Probabilities are calibrated: of many items shown at 70 %, about 70 % carry that label. "
     "An item is called hateful when P(hate) reaches the threshold; inside the uncertain band around it "
     "the model cannot tell, and the item is shown as \"uncertain\" for a person to judge. For the other "
-    "tasks the top label is shown as uncertain while its probability is below the band's upper edge."
+    "tasks the top label is shown as uncertain while its probability is below the band's upper edge. "
+    "A multi-label task shows each label that reaches its own threshold."
 )
 
 
@@ -53,16 +59,26 @@ class TaskPolicy:
 
 @dataclass(frozen=True)
 class Policy:
-    """A named set of per-task thresholds; tasks not listed use `TaskPolicy()`."""
+    """A named set of per-task thresholds; tasks not listed use `TaskPolicy()`. `labels` holds the
+    per-label thresholds of multi-label tasks (task → label → threshold; missing = 0.5)."""
 
     name: str = "default"
     tasks: dict[str, TaskPolicy] = field(default_factory=dict)
+    labels: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def task(self, name: str) -> TaskPolicy:
         return self.tasks.get(name, TaskPolicy())
 
+    def label_threshold(self, task: str, label: str) -> float:
+        return self.labels.get(task, {}).get(label, DEFAULT_LABEL_THRESHOLD)
+
+    def thresholds(self, task: str, labels) -> dict[str, float]:
+        """Each of a multi-label task's `labels` → its threshold (the input of `Prediction.with_thresholds`)."""
+        return {label: self.label_threshold(task, label) for label in labels}
+
     def to_dict(self) -> dict:
-        return {"name": self.name, "tasks": {t: vars(p).copy() for t, p in self.tasks.items()}}
+        return {"name": self.name, "tasks": {t: vars(p).copy() for t, p in self.tasks.items()},
+                "labels": {t: dict(v) for t, v in self.labels.items()}}
 
     @classmethod
     def from_dict(cls, data: dict) -> Policy:
@@ -79,7 +95,7 @@ class Policy:
                 parsed[name] = TaskPolicy(**{k: float(v) for k, v in values.items()})
             except (TypeError, ValueError) as exc:
                 raise PolicyError(f"tasks.{name}: {exc}") from exc
-        return cls(data["name"].strip(), parsed)
+        return cls(data["name"].strip(), parsed, _label_thresholds(data.get("labels", {})))
 
     def save(self, folder: str | Path) -> Path:
         """Write `folder/<name>.json` (a shareable profile); returns the path."""
@@ -95,6 +111,20 @@ class Policy:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise PolicyError(f"cannot read the profile {path}: {exc}") from exc
         return cls.from_dict(data)
+
+
+def _label_thresholds(data: object) -> dict[str, dict[str, float]]:
+    if not isinstance(data, dict):
+        raise PolicyError("\"labels\" must map multi-label task names to {label: threshold}")
+    parsed: dict[str, dict[str, float]] = {}
+    for task, values in data.items():
+        if not isinstance(values, dict):
+            raise PolicyError(f"labels.{task}: expected an object mapping labels to thresholds")
+        for label, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise PolicyError(f"labels.{task}.{label}: {value!r} is not a threshold within 0..1")
+            parsed.setdefault(str(task), {})[str(label)] = float(value)
+    return parsed
 
 
 def profile_file_stem(name: str) -> str:
@@ -116,12 +146,27 @@ def list_profiles(folder: str | Path) -> dict[str, Policy]:
 
 @dataclass(frozen=True)
 class TaskVerdict:
-    """What is shown for one task: the label, its probability and whether it is uncertain."""
+    """What is shown for one task: the label, its probability and whether it is uncertain.
+
+    For a multi-label task `label` joins the passing `labels` ("none" when none pass) and `probability`
+    is the highest label probability; `thresholds` are the per-label thresholds that decided it."""
 
     task: str
     label: str
     probability: float | None
     uncertain: bool
+    kind: str = "softmax"
+    conditional: bool = False
+    """The task applies only under another task's label (e.g. type only when hateful)."""
+    calm: bool = True
+    """No flag raised: the task's first label (softmax, e.g. not_hate, none, non_violence) or no label passing."""
+    labels: tuple[str, ...] = ()
+    thresholds: dict[str, float] | None = None
+
+    @property
+    def shown_labels(self) -> tuple[str, ...]:
+        """Every label the verdict carries (the passing ones of a multi-label task)."""
+        return self.labels if self.kind == "sigmoid" else (self.label,)
 
 
 @dataclass(frozen=True)
@@ -154,25 +199,47 @@ class Verdict:
             return None
         return binary.probability if binary.label == "hate" else 1.0 - binary.probability
 
+    @property
+    def flags(self) -> tuple[TaskVerdict, ...]:
+        """Tasks beyond hate/not-hate that apply to every item and raise a flag (e.g. violence direct)."""
+        return tuple(t for n, t in self.tasks.items()
+                     if n != "binary" and not t.conditional and not t.calm and t.label != INSUFFICIENT)
+
 
 def is_insufficient(prediction) -> bool:
     return bool(getattr(prediction, "insufficient_text", False))
 
 
-def judge(prediction, policy: Policy, combos: dict | None = None) -> Verdict:
-    """Apply `policy` to a `Prediction`; flag rare auxiliary combinations for a hateful verdict."""
+def judge(prediction, policy: Policy, combos: dict | None = None, conditional: set[str] | None = None) -> Verdict:
+    """Apply `policy` to a `Prediction`; flag rare auxiliary combinations for a hateful verdict.
+
+    `conditional`: the tasks the bundle's schema makes conditional on another task's label (None: those
+    of the paper's four tasks, type, target and severity)."""
+    def is_conditional(name: str) -> bool:
+        return name in (AUXILIARY_TASKS if conditional is None else conditional)
+
     if is_insufficient(prediction):
-        return Verdict({n: TaskVerdict(n, INSUFFICIENT, None, False) for n in prediction.tasks}, True)
+        return Verdict({n: TaskVerdict(n, INSUFFICIENT, None, False, getattr(t, "kind", "softmax"),
+                                       is_conditional(n)) for n, t in prediction.tasks.items()}, True)
     tasks = {}
     for name, pred in prediction.tasks.items():
-        rule, probs = policy.task(name), pred.probabilities
-        if name == "binary" and "hate" in probs:
+        rule, probs, kind = policy.task(name), pred.probabilities, getattr(pred, "kind", "softmax")
+        if kind == "sigmoid":
+            thresholds = policy.thresholds(name, probs)
+            passing = tuple(lab for lab, p in probs.items() if p >= thresholds[lab])
+            below, above = rule.threshold - rule.low, rule.high - rule.threshold  # the band around each threshold
+            uncertain = any(thresholds[lab] - below <= p <= thresholds[lab] + above for lab, p in probs.items())
+            tasks[name] = TaskVerdict(name, joined_label(passing), float(max(probs.values())), uncertain, kind,
+                                      is_conditional(name), not passing, passing, thresholds)
+        elif name == "binary" and "hate" in probs:
             p = float(probs["hate"])
             label = "hate" if p >= rule.threshold else next((k for k in probs if k != "hate"), "not_hate")
-            tasks[name] = TaskVerdict(name, label, float(probs[label]), rule.low <= p <= rule.high)
+            tasks[name] = TaskVerdict(name, label, float(probs[label]), rule.low <= p <= rule.high, kind,
+                                      False, label != "hate")
         else:
             label = max(probs, key=probs.get)
-            tasks[name] = TaskVerdict(name, label, float(probs[label]), float(probs[label]) < rule.high)
+            tasks[name] = TaskVerdict(name, label, float(probs[label]), float(probs[label]) < rule.high, kind,
+                                      is_conditional(name), label == next(iter(probs)) or label in CALM_LABELS)
     verdict = Verdict(tasks)
     if not verdict.hateful:
         return verdict

@@ -83,7 +83,7 @@ class EvaluationReport:
         tasks = self.tasks
         lines = ["| model | " + " | ".join(tasks) + " | mean |", "|---" + "|---:" * (len(tasks) + 1) + "|"]
         for model, s in scores.items():
-            known = [t for t in tasks if s[t]["support"]]  # a slice may have no label for a task
+            known = [t for t in tasks if _scored(s[t])]  # a slice may have no label (or no positive) for a task
             lines.append(f"| {model} | " + " | ".join(f"{s[t][metric]:.3f}" if t in known else "–" for t in tasks)
                          + f" | {np.mean([s[t][metric] for t in known]):.3f} |")
         return lines
@@ -130,6 +130,13 @@ class EvaluationReport:
                     lines.append(f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1-score']:.3f} | "
                                  f"{int(m['support'])} |")
         return "\n".join(lines) + "\n"
+
+
+def _scored(metrics: dict) -> bool:
+    """Whether a task has anything to score: known labels, and for a multi-label task at least one positive."""
+    if "per_label" in metrics:
+        return any(v["support"] for v in metrics["per_label"].values())
+    return bool(metrics["support"])
 
 
 def _plot_confusions(tasks: tuple[Task, ...], labels: dict, predicted: dict, out: Path) -> list[str]:
@@ -209,8 +216,6 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
         sub = _subset(labels, mask)
         slices[name] = {"rows": int(mask.sum()), "scores": {
             model: task_scores(sub, _subset(p, mask), tasks, _subset(d, mask)) for model, (p, d) in predictions.items()}}
-    if ocr_readings is not None:
-        slices.update(_ocr_slice(Path(ocr_readings), test, labels, tasks, predict))
     official = {}
     for name, (origin, task_name) in OFFICIAL_SETS.items():
         rows = official_rows[official_rows["official_test"] == origin]
@@ -235,6 +240,8 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
         per_class[t.name] = classification_report(labels[t.name][known], decided[t.name][known],
                                                   labels=list(range(t.num_labels)), target_names=list(t.labels),
                                                   output_dict=True, zero_division=0)
+    if ocr_readings is not None:  # last: the readings may still be being written when the evaluation starts
+        slices.update(_ocr_slice(Path(ocr_readings), test, labels, tasks, predict))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     figures = _plot_confusions(tasks, labels, decided, out) if plots else []

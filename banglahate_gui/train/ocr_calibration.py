@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-style", type=int, default=LINES_PER_STYLE)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--out", type=Path, default=None, help="default: NAME.calibration.json beside the recognizer")
+    parser.add_argument("--trust", action="store_true",
+                        help="add the recognizer with its new calibration file to the user's recognizer allowlist "
+                             "(the calibration is part of a recognizer's trust)")
     parser.add_argument("--styles", default=",".join(MEME_STYLES),
                         help="collect only these styles and stop (to split the collection over processes; "
                              "then cat the line files and run again with all styles to fit)")
@@ -243,6 +246,11 @@ def main(argv: list[str] | None = None) -> None:
     calibration.save(out)
     print(json.dumps(calibration.report, indent=1))
     print(f"wrote {out}")
+    if args.trust:
+        from banglahate_gui.ocr.trust import allowlist_path, trust_recognizer
+
+        trust_recognizer(args.recognizer, name)
+        print(f"trusted in {allowlist_path()}")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,6 @@ PRESETS: dict[str, Preset] = {
         "tiny",
         EncoderPreset("xlm-roberta", vocab_size=400, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64),
         EncoderPreset("bert", vocab_size=400, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64),
-        lr=1e-3, epochs=1, max_length=64,
+        lr=1e-3, mlm_epochs=1.0, epochs=1, max_length=64,
     ),
 }
