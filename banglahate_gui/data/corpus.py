@@ -37,7 +37,7 @@ from banglahate_gui.data.sources import (
     OFFICIAL_TEST_FILES,
     source,
 )
-from banglahate_gui.data.moderation_labels import EXTRA_COLUMNS, add_extra_labels
+from banglahate_gui.data.moderation_labels import EXTRA_COLUMNS, MAPPING, add_extra_labels
 from banglahate_gui.model.schema import IGNORE_INDEX, task
 from banglahate_gui.text import NORMALIZER_VERSION, normalize
 
@@ -127,6 +127,7 @@ class Corpus:
                 split: {name: _label_counts(df.loc[df["split"] == split, name], name) for name in LABEL_COLUMNS}
                 for split in SPLITS
             },
+            "extra_label_mapping": MAPPING,
             "extra_labels": {c: {str(k): int(v) for k, v in df[c].value_counts().sort_index().items()}
                              for c in EXTRA_COLUMNS},
             "official_test_rows": _counts(df.loc[df["official_test"] != "", "split"], SPLITS),

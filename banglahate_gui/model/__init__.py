@@ -11,7 +11,7 @@ _EXPORTS = {
     "LexicalMember": "lexical",
     "MultiTaskEncoder": "multitask",
     "Prediction": "prediction", "TaskPrediction": "prediction", "predictions_from_proba": "prediction",
-    "TASK_NAMES": "schema", "TASKS": "schema", "Task": "schema",
+    "TASKS": "schema", "Task": "schema",
 }
 
 __all__ = sorted(_EXPORTS)

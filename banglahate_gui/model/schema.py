@@ -62,7 +62,6 @@ EXTRA_TASKS: tuple[Task, ...] = (
 """Moderation heads beyond the paper: BLP-2023 violence incitement (3 classes) and multi-label toxicity."""
 DEFAULT_TASKS: tuple[Task, ...] = TASKS + EXTRA_TASKS
 """The schema `banglahate train` gives a new bundle."""
-TASK_NAMES: tuple[str, ...] = tuple(t.name for t in TASKS)
 AUXILIARY_TASKS: tuple[str, ...] = tuple(t.name for t in TASKS if t.condition is not None)
 """Tasks conditional on hate: their labels are masked for non-hate samples in training."""
 
