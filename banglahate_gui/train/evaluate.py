@@ -197,18 +197,20 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
               fit_combination(members, val_member, val_labels, tasks, slice_mask=meme_val)
               for members in subsets(manifest.members)}
 
-    def predict(rows: list[str]) -> dict[str, tuple[dict, dict]]:
-        """model name → (probabilities, decided labels) for `rows`, the baseline first."""
+    def predict(rows: list[str], per_member: dict | None = None) -> dict[str, tuple[dict, dict]]:
+        """model name → (probabilities, decided labels) for `rows`, the baseline first (`per_member`: the
+        members' probabilities for `rows` when already computed)."""
         base = baseline.predict_proba(rows)
         out = {BASELINE: (base, {t.name: (base[t.name] >= 0.5).astype(np.int64) if t.kind == "sigmoid"
                                  else base[t.name].argmax(1) for t in tasks})}
-        per_member = classifier.member_proba(rows, batch_size=128)
+        per_member = per_member if per_member is not None else classifier.member_proba(rows, batch_size=128)
         for name, combo in combos.items():
             proba = combo.proba(per_member, tasks)
             out[name] = (proba, combo.decide(proba, tasks))
         return out
 
-    predictions = predict(texts)
+    test_members = classifier.member_proba(texts, batch_size=128)
+    predictions = predict(texts, test_members)
     scores = {name: task_scores(labels, p, tasks, d) for name, (p, d) in predictions.items()}
     slices = {}
     for name, mask in (("Meme captions (karim_multimodal_memes)", (test["source"] == MEME_SOURCE).to_numpy()),
@@ -226,7 +228,7 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
         found = predict(rows["text"].tolist())
         official[name] = {"rows": int((y[task.name] != IGNORE_INDEX).sum()), "task": task.name, "scores": {
             model: task_scores(y, p, (task,), d)[task.name] for model, (p, d) in found.items()}}
-    fused_raw = bundled.proba(classifier.member_proba(texts, batch_size=128), tasks, calibrated=False)
+    fused_raw = bundled.proba(test_members, tasks, calibrated=False)
     fused, decided = predictions[FUSED]
     calibration = {t.name: {"temperature": manifest.temperature(t.name),
                             "ece_before": expected_calibration_error(labels[t.name], fused_raw[t.name]),

@@ -16,7 +16,7 @@ from banglahate_gui.model.conditional import compose_conditional
 from banglahate_gui.model.multitask import MultiTaskEncoder
 from banglahate_gui.train.batches import Encoded, iterate
 from banglahate_gui.train.losses import MultiTaskLoss, inverse_frequency_weights, mask_conditional
-from banglahate_gui.train.metrics import selection_score, task_scores
+from banglahate_gui.train.metrics import headline, selection_score, task_scores
 from banglahate_gui.train.fusion import SLICE_SHARE
 from banglahate_gui.train.presets import Preset
 
@@ -122,8 +122,7 @@ def finetune(model: MultiTaskEncoder, pad_id: int, train: Encoded, val: Encoded,
             mean_f1 = (1 - SLICE_SHARE) * mean_f1 + SLICE_SHARE * sliced
         result.history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
                                "val_selection_score": mean_f1,
-                               "val_scores": {k: round(v["weighted_f1" if "per_label" not in v else "macro_f1"], 4)
-                                              for k, v in scores.items()},
+                               "val_scores": {t.name: round(headline(scores[t.name], t), 4) for t in tasks},
                                "seconds": time.time() - started})
         log(f"  epoch {epoch}: train loss {np.mean(losses):.3f}  val loss {val_loss:.3f}  "
             f"val score {mean_f1:.4f}  ({time.time() - started:.0f}s)")

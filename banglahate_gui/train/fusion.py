@@ -13,6 +13,7 @@ pair in the evaluation, so each row of the table gets the same treatment:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,17 +72,19 @@ class Combination:
 
 
 def _search_weights(members: tuple[str, ...], per_member: dict, y: np.ndarray, task: Task, step: float,
-                    slice_weight: np.ndarray, slice_share: float) -> dict[str, float]:
+                    slice_weight: np.ndarray, slice_share: float,
+                    score: Callable[[np.ndarray, np.ndarray], float]) -> dict[str, float]:
+    """The simplex point whose fused probabilities get the best `score(labels, fused)` (mixed with the slice's)."""
     if len(members) == 1:
         return {members[0]: 1.0}
     stacked = np.stack([per_member[m][task.name] for m in members])  # (members, n, labels)
     best, best_key = None, None
     for point in simplex_grid(len(members), step):
-        pred = np.tensordot(np.asarray(point), stacked, axes=1).argmax(axis=1)
-        score = _wf1(y, pred, task.num_labels)
+        fused = np.tensordot(np.asarray(point), stacked, axes=1)
+        value = score(y, fused)
         if slice_weight.any():
-            score = (1 - slice_share) * score + slice_share * _wf1(y[slice_weight], pred[slice_weight], task.num_labels)
-        key = (round(score, 6), -float(np.abs(np.asarray(point) - 1 / len(members)).sum()))
+            value = (1 - slice_share) * value + slice_share * score(y[slice_weight], fused[slice_weight])
+        key = (round(value, 6), -float(np.abs(np.asarray(point) - 1 / len(members)).sum()))
         if best_key is None or key > best_key:
             best, best_key = point, key
     return {m: round(float(w), 4) for m, w in zip(members, best)}
@@ -127,17 +130,8 @@ def _fit_multilabel(members: tuple[str, ...], per_member: dict, y: np.ndarray, t
                     sliced: np.ndarray, slice_share: float) -> tuple[dict, float, list[float], dict]:
     """A sigmoid task: weights by validation macro F1 (p ≥ 0.5), one temperature on the log-odds, then a threshold
     offset per label maximising that label's F1."""
-    stacked = np.stack([per_member[m][task.name] for m in members])
-    best, best_key = None, None
-    for point in (simplex_grid(len(members), step) if len(members) > 1 else [(1.0,)]):
-        pred = (np.tensordot(np.asarray(point), stacked, axes=1) >= 0.5).astype(np.int64)
-        score = _multilabel_f1(y, pred)
-        if sliced.any():
-            score = (1 - slice_share) * score + slice_share * _multilabel_f1(y[sliced], pred[sliced])
-        key = (round(score, 6), -float(np.abs(np.asarray(point) - 1 / len(members)).sum()))
-        if best_key is None or key > best_key:
-            best, best_key = point, key
-    weights = {m: round(float(w), 4) for m, w in zip(members, best)}
+    weights = _search_weights(members, per_member, y, task, step, sliced, slice_share,
+                              lambda labels, fused: _multilabel_f1(labels, (fused >= 0.5).astype(np.int64)))
     fused = fuse_members({m: {task.name: per_member[m][task.name]} for m in members}, {task.name: weights})[task.name]
     temperature = fit_temperature(y, fused, "sigmoid")
     calibrated = apply_temperature(fused, temperature, "sigmoid")
@@ -173,7 +167,8 @@ def fit_combination(members: tuple[str, ...], per_member: dict[str, dict[str, np
         y = y_all[known]
         sliced = (slice_mask[known] if slice_mask is not None else np.zeros(len(y), dtype=bool))
         known_member = {m: {t.name: per_member[m][t.name][known]} for m in members}
-        fusion[t.name] = _search_weights(members, known_member, y, t, step, sliced, slice_share)
+        fusion[t.name] = _search_weights(members, known_member, y, t, step, sliced, slice_share,
+                                         lambda labels, fused, n=t.num_labels: _wf1(labels, fused.argmax(axis=1), n))
         fused = fuse_members(known_member, {t.name: fusion[t.name]})[t.name]
         temperatures[t.name] = fit_temperature(y, fused)
         calibrated = apply_temperature(fused, temperatures[t.name], t.kind)

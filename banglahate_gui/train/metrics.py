@@ -63,9 +63,12 @@ def multilabel_scores(y: np.ndarray, pred: np.ndarray, task: Task) -> dict:
     }
 
 
+def headline(metrics: dict[str, float], task: Task) -> float:
+    """A task's one number: weighted F1 (softmax) or macro F1 over its labels (sigmoid)."""
+    return metrics["macro_f1" if task.kind == "sigmoid" else "weighted_f1"]
+
+
 def selection_score(scores: dict[str, dict[str, float]], tasks: tuple[Task, ...]) -> float:
-    """One number to pick checkpoints by: the mean over the tasks with known labels of weighted F1 (softmax) or
-    macro F1 (sigmoid)."""
-    scored = [scores[t.name]["macro_f1" if t.kind == "sigmoid" else "weighted_f1"] for t in tasks
-              if scores[t.name]["support"]]
+    """One number to pick checkpoints by: the mean `headline` over the tasks with known labels."""
+    scored = [headline(scores[t.name], t) for t in tasks if scores[t.name]["support"]]
     return float(np.mean(scored)) if scored else 0.0
