@@ -32,6 +32,21 @@ MEME_TEXTS = (
 COLOURS = ("#fff3c4", "#d6eaf8", "#fadbd8", "#e8f8f5", "#f5eef8", "#fdebd0")
 
 
+def open_window(qtbot, tmp_path: Path, factory, store_path: Path | None = None, **overrides):
+    """The real MainWindow with settings, review log and analysis cache in `tmp_path`, shown (for the GUI tests)."""
+    from PySide6.QtCore import QSettings
+
+    from banglahate_gui.app.main_window import MainWindow
+
+    store = QSettings(str(store_path or tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    overrides.setdefault("review_log", str(tmp_path / "log.sqlite3"))
+    overrides.setdefault("analysis_cache", str(tmp_path / "cache.sqlite"))
+    window = MainWindow(store, factory, overrides)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
 def bengali_font(size: int) -> ImageFont.FreeTypeFont:
     for path in FONT_CANDIDATES:
         if Path(path).exists():

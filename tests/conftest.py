@@ -68,6 +68,22 @@ def sample_texts(data_dir: Path) -> list[str]:
     return _read_sample_texts()
 
 
+@pytest.fixture(scope="module")
+def moderator4(tiny_bundle):
+    """The Moderator façade on the four-task tiny bundle (one per test module)."""
+    from banglahate_gui.pipeline import Moderator
+
+    return Moderator.load(tiny_bundle, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def moderator6(tiny_bundle6):
+    """The Moderator façade on the six-task tiny bundle (one per test module)."""
+    from banglahate_gui.pipeline import Moderator
+
+    return Moderator.load(tiny_bundle6, device="cpu")
+
+
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, sample_texts: list[str]) -> Path:
     """A complete bundle with tiny random-init encoders and tokenizers trained on `sample_texts`."""

@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from app_helpers import MEME_TEXTS, ScriptedModerator, hate_script, make_folder, make_meme  # noqa: E402
+from app_helpers import MEME_TEXTS, ScriptedModerator, hate_script, make_folder, make_meme, open_window  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -56,12 +56,7 @@ def moderator(tiny_bundle):
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     def make(factory, store_path: Path | None = None, **overrides) -> MainWindow:
-        store = QSettings(str(store_path or tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        overrides.setdefault("review_log", str(tmp_path / "log.sqlite3"))
-        overrides.setdefault("analysis_cache", str(tmp_path / "cache.sqlite"))
-        window = MainWindow(store, factory, overrides)
-        qtbot.addWidget(window)
-        window.show()
+        window = open_window(qtbot, tmp_path, factory, store_path, **overrides)
         window.activateWindow()
         assert QTest.qWaitForWindowActive(window)
         window.queue.list.setFocus()  # a moderator starts in the queue

@@ -13,39 +13,21 @@ import pytest  # noqa: E402
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+from app_helpers import open_window  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from banglahate_gui.app.main_window import MainWindow  # noqa: E402
 from banglahate_gui.app.settings import AppSettings, SettingsDialog  # noqa: E402
-from banglahate_gui.model.schema import DEFAULT_TASKS, TASKS  # noqa: E402
+from banglahate_gui.model.schema import DEFAULT_TASKS, TASKS, task  # noqa: E402
 
 TIMEOUT = 120_000
-TOXICITY_LABELS = dict((t.name, t) for t in DEFAULT_TASKS)["toxicity"].labels
-
-
-@pytest.fixture(scope="module")
-def moderator6(tiny_bundle6):
-    from banglahate_gui.pipeline import Moderator
-
-    return Moderator.load(tiny_bundle6, device="cpu")
-
-
-@pytest.fixture(scope="module")
-def moderator4(tiny_bundle):
-    from banglahate_gui.pipeline import Moderator
-
-    return Moderator.load(tiny_bundle, device="cpu")
+TOXICITY_LABELS = task("toxicity", DEFAULT_TASKS).labels
 
 
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     def make(moderator, **overrides) -> MainWindow:
-        store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        overrides.setdefault("review_log", str(tmp_path / "log.sqlite3"))
-        overrides.setdefault("analysis_cache", str(tmp_path / "cache.sqlite"))
-        window = MainWindow(store, lambda s: moderator, overrides)
-        qtbot.addWidget(window)
-        window.show()
+        window = open_window(qtbot, tmp_path, lambda s: moderator, **overrides)
         qtbot.waitUntil(lambda: window.moderator is not None, timeout=TIMEOUT)
         return window
 

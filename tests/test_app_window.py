@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from app_helpers import MEME_TEXTS, make_meme  # noqa: E402
+from app_helpers import MEME_TEXTS, make_meme, open_window  # noqa: E402
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent, QGuiApplication  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -39,13 +39,7 @@ def moderator(tiny_bundle):
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     def make(factory, **overrides) -> MainWindow:
-        store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        overrides.setdefault("review_log", str(tmp_path / "log.sqlite3"))
-        overrides.setdefault("analysis_cache", str(tmp_path / "cache.sqlite"))
-        window = MainWindow(store, factory, overrides)
-        qtbot.addWidget(window)
-        window.show()
-        return window
+        return open_window(qtbot, tmp_path, factory, **overrides)
 
     return make
 

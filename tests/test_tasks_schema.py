@@ -10,26 +10,12 @@ import pytest
 
 from banglahate_gui.cli import main
 from banglahate_gui.model.prediction import Prediction, TaskPrediction
-from banglahate_gui.model.schema import DEFAULT_TASKS, TASKS
+from banglahate_gui.model.schema import DEFAULT_TASKS, TASKS, task
 from banglahate_gui.review.log import ReviewLog, export_csv, export_decisions_csv, export_jsonl
 from banglahate_gui.review.session import Filter, ReviewSession
 from banglahate_gui.review.verdict import Policy, PolicyError, judge
 
-TOXICITY = dict((t.name, t) for t in DEFAULT_TASKS)["toxicity"]
-
-
-@pytest.fixture(scope="module")
-def moderator6(tiny_bundle6):
-    from banglahate_gui.pipeline import Moderator
-
-    return Moderator.load(tiny_bundle6, device="cpu")
-
-
-@pytest.fixture(scope="module")
-def moderator4(tiny_bundle):
-    from banglahate_gui.pipeline import Moderator
-
-    return Moderator.load(tiny_bundle, device="cpu")
+TOXICITY = task("toxicity", DEFAULT_TASKS)
 
 
 def passing(probabilities: dict[str, float], threshold: float) -> list[str]:

@@ -13,6 +13,7 @@ from banglahate_gui.data.synth_memes import render_meme
 from banglahate_gui.errors import BanglaHateError
 from banglahate_gui.model.prediction import split_label
 from banglahate_gui.model.schema import DEFAULT_TASKS
+from banglahate_gui.model.schema import task as schema_task
 from banglahate_gui.triage import risk_key, triage
 
 CAPTIONS = ["তুই একটা বাজে লোক", "ami tomake bhalobashi na", "খেলায় আজ বাংলাদেশ জিতেছে", "kal theke office e jabo na"]
@@ -76,7 +77,7 @@ def test_sort_by_any_task_or_label(folder, tiny_bundle6, cache, key):
     assert result.rows == sorted(result.rows, key=risk_key)
     task, _, label = key.partition(".")
     for row in _analysed(result):
-        probs = [row[f"{task}_p_{x}"] for x in dict((t.name, t) for t in DEFAULT_TASKS)[task].labels]
+        probs = [row[f"{task}_p_{x}"] for x in schema_task(task, DEFAULT_TASKS).labels]
         expected = row[f"{task}_p_{label}"] if label else (max(probs) if task == "toxicity" else 1 - probs[0])
         assert row["risk"] == pytest.approx(expected, abs=1e-6)
     risks = [r["risk"] for r in result.rows if r["risk"] is not None]
