@@ -161,7 +161,15 @@ def _human_analysis(d: dict) -> str:
     if d["ocr"]:
         head += f"  [OCR {d['ocr']['engine']} {d['ocr']['confidence']:.2f}]"
     note = "  (text truncated)" if d["truncated"] else ""
-    return f"{head}{note}\n  {_human_prediction(d['prediction'])}\n  text: {d['normalized_text']}"
+    out = f"{head}{note}\n  {_human_prediction(d['prediction'])}\n  text: {d['normalized_text']}"
+    blocks = d.get("blocks") or []
+    if blocks:  # a thread or chat screenshot: the riskiest message decided the prediction above
+        out += f"\n  {len(blocks)} messages; the prediction is message {d['riskiest_block'] + 1}'s (the riskiest):"
+        for i, block in enumerate(blocks):
+            p = block["prediction"]["hate_probability"]
+            risk = "insufficient text" if p is None else f"P(hate) {p:.3f}"
+            out += f"\n    {'*' if i == d['riskiest_block'] else ' '}{i + 1}. {risk}  {' '.join(block['text'].split())}"
+    return out
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:

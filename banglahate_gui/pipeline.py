@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -19,14 +19,35 @@ from banglahate_gui.model.prediction import LabelThresholds
 from banglahate_gui.ocr import OcrConfig, OcrReader, OcrResult
 from banglahate_gui.ocr.image import IMAGE_SUFFIXES
 from banglahate_gui.resources import data_licences, default_bundle_dir
-from banglahate_gui.text import normalize_with_info
+from banglahate_gui.text import NormalizedText, normalize_with_info
 
 ImageSource = Path | bytes | Image.Image
 
 
 @dataclass(frozen=True)
+class BlockAnalysis:
+    """One message of a multi-message screenshot: its text, its lines (indices into `OcrResult.lines`)
+    and its prediction."""
+
+    text: str
+    lines: tuple[int, ...]
+    prediction: Prediction
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "lines": list(self.lines), "prediction": self.prediction.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> BlockAnalysis:
+        return cls(data["text"], tuple(int(i) for i in data["lines"]), Prediction.from_dict(data["prediction"]))
+
+
+@dataclass(frozen=True)
 class Analysis:
-    """One analysed input: where it came from, the text read or given, and the prediction."""
+    """One analysed input: where it came from, the text read or given, and the prediction.
+
+    A screenshot of several messages (a thread, a chat) has `blocks`, one per message; its `prediction`
+    is then the riskiest block's (`riskiest_block`) and `text_prediction` the whole text's. Otherwise
+    `blocks` is empty and `prediction` is the whole text's."""
 
     source: str
     text: str
@@ -35,6 +56,13 @@ class Analysis:
     prediction: Prediction
     bundle_id: str
     ocr: OcrResult | None = None
+    blocks: tuple[BlockAnalysis, ...] = ()
+    text_prediction: Prediction | None = None
+
+    @property
+    def riskiest_block(self) -> int | None:
+        """The index of the block whose prediction is the item's (None without blocks)."""
+        return riskiest([block.prediction for block in self.blocks]) if self.blocks else None
 
     def to_dict(self) -> dict:
         return {
@@ -45,11 +73,15 @@ class Analysis:
             "prediction": self.prediction.to_dict(),
             "bundle_id": self.bundle_id,
             "ocr": self.ocr.to_dict() if self.ocr else None,
+            "blocks": [block.to_dict() for block in self.blocks],
+            "riskiest_block": self.riskiest_block,
+            "text_prediction": self.text_prediction.to_dict() if self.text_prediction else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Analysis:
-        """Restore an analysis from its `to_dict()` (e.g. out of the analysis cache)."""
+        """Restore an analysis from its `to_dict()` (e.g. out of the analysis cache; one written before
+        blocks existed has none)."""
         return cls(
             source=data["source"],
             text=data["text"],
@@ -58,7 +90,33 @@ class Analysis:
             prediction=Prediction.from_dict(data["prediction"]),
             bundle_id=data["bundle_id"],
             ocr=OcrResult.from_dict(data["ocr"]) if data.get("ocr") else None,
+            blocks=tuple(BlockAnalysis.from_dict(b) for b in data.get("blocks") or ()),
+            text_prediction=Prediction.from_dict(data["text_prediction"]) if data.get("text_prediction") else None,
         )
+
+
+def riskiest(predictions: list[Prediction]) -> int:
+    """The index of the highest P(hate) (the first on ties; insufficient text counts as lowest)."""
+    return max(range(len(predictions)), key=lambda i: (predictions[i].hate_probability is not None,
+                                                        predictions[i].hate_probability or 0.0, -i))
+
+
+def image_texts(result: OcrResult) -> list[str]:
+    """What an image's analysis classifies: the whole text, then each block's when there are two or more."""
+    blocks = result.blocks
+    return [result.text] + ([result.block_text(block) for block in blocks] if len(blocks) > 1 else [])
+
+
+def image_analysis(name: str, result: OcrResult, normalized: list[NormalizedText], predictions: list[Prediction],
+                   bundle_id: str) -> Analysis:
+    """The `Analysis` of an image from its `image_texts`, normalized and classified in that order."""
+    whole, blocks = predictions[0], predictions[1:]
+    analysis = Analysis(name, result.text, normalized[0].text, normalized[0].truncated, whole, bundle_id, result)
+    if not blocks:
+        return analysis
+    parts = tuple(BlockAnalysis(result.block_text(lines), tuple(lines), prediction)
+                  for lines, prediction in zip(result.blocks, blocks))
+    return replace(analysis, prediction=blocks[riskiest(blocks)], blocks=parts, text_prediction=whole)
 
 
 def _names_image_file(text: str) -> bool:
@@ -121,11 +179,21 @@ class Moderator:
     def analyze_image(self, image: ImageSource | str, engine: str | None = None,
                       progress: Callable[[str], None] | None = None,
                       thresholds: LabelThresholds | None = None) -> Analysis:
+        """Read an image and classify its text; a screenshot of several messages also classifies each
+        message block (one batch) and takes the riskiest block's prediction (see `Analysis`)."""
         name = str(image) if isinstance(image, (str, Path)) else "pasted image"
         result = self.read(image, engine, progress)
         if not result.text.strip():
             raise EmptyTextError(f"{name}: OCR found no text ({result.gate_reason}); type the text to classify it")
-        return self.analyze_text(result.text, name, result, thresholds)
+        texts = image_texts(result)
+        if len(texts) == 1:
+            return self.analyze_text(result.text, name, result, thresholds)
+        normalized = [normalize_with_info(text) for text in texts]
+        if not normalized[0].text:
+            raise EmptyTextError(f"{name}: there is no text to classify; type or correct the text and analyze again")
+        predictions = self.classifier.predict_normalized([n.text for n in normalized])
+        return image_analysis(name, result, normalized, [p.with_thresholds(thresholds) for p in predictions],
+                              self.classifier.bundle_id)
 
     def explain(self, text: str, tasks: list[str] | None = None, num_samples: int | None = None, seed: int = 0,
                 progress: Callable[[int, int], None] | None = None, cancel: Callable[[], bool] | None = None):

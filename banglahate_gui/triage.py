@@ -358,33 +358,35 @@ def init_worker(bundle: str, device: str, ocr: dict, threads: int) -> None:
 
 
 def analyze_chunk(job: list[tuple[str, Path]]) -> list[dict]:
-    """OCR each file of a chunk, classify all their texts in one batch; a failing file is an error result."""
+    """OCR each file of a chunk, classify all their texts (and message blocks) in one batch; a failing
+    file is an error result."""
     from banglahate_gui.grouping import image_hash
     from banglahate_gui.ocr.image import load_image
-    from banglahate_gui.pipeline import Analysis
+    from banglahate_gui.pipeline import image_analysis, image_texts
     from banglahate_gui.text import normalize_with_info
 
     moderator = _MODERATOR
     config = moderator.ocr.config
-    read: list[tuple[str, Path, object, object, str, float]] = []
+    read: list[tuple[str, Path, object, list, str, float]] = []
     out: list[dict] = []
     for sha, path in job:
         began = time.perf_counter()
         try:
             image = load_image(path, config.max_pixels, config.max_bytes)
             result = moderator.read(image)
-            read.append((sha, path, result, normalize_with_info(result.text), image_hash(image),
+            read.append((sha, path, result, [normalize_with_info(t) for t in image_texts(result)], image_hash(image),
                          time.perf_counter() - began))
         except Exception as exc:  # noqa: BLE001 - one bad file never fails the others of its chunk
             error = str(exc) if isinstance(exc, (BanglaHateError, OSError, ValueError)) else \
                 f"internal error ({type(exc).__name__}: {exc})"
             out.append({"sha256": sha, "analysis": None, "error": error, "seconds": time.perf_counter() - began})
     began = time.perf_counter()  # no text, or nothing to judge: `insufficient_text` predictions
-    predictions = moderator.classifier.predict_normalized([n.text for _, _, _, n, _, _ in read]) if read else []
+    texts = [n.text for _, _, _, normalized, _, _ in read for n in normalized]
+    predictions = iter(moderator.classifier.predict_normalized(texts) if texts else [])
     share = (time.perf_counter() - began) / max(1, len(read))
-    for (sha, path, result, normalized, phash, took), prediction in zip(read, predictions):
-        analysis = Analysis(str(path), result.text, normalized.text, normalized.truncated, prediction,
-                            moderator.classifier.bundle_id, result)
+    for sha, path, result, normalized, phash, took in read:
+        analysis = image_analysis(str(path), result, normalized, [next(predictions) for _ in normalized],
+                                  moderator.classifier.bundle_id)
         out.append({"sha256": sha, "analysis": {**analysis.to_dict(), "image_hash": phash}, "error": None,
                     "seconds": took + share})
     return out
@@ -401,8 +403,11 @@ def _row(path: Path, sha: str | None, analysis: dict | None, error: str | None, 
             prediction = Prediction.from_dict(prediction).with_thresholds(thresholds).to_dict()
         row.update(flatten_prediction(prediction))
         ocr = analysis.get("ocr") or {}
+        blocks, riskiest = analysis.get("blocks") or [], analysis.get("riskiest_block")
         row.update(insufficient_text=bool(prediction.get("insufficient_text")), text=analysis["text"],
-                   normalized_text=analysis["normalized_text"], ocr_engine=ocr.get("engine"),
+                   normalized_text=analysis["normalized_text"], blocks=max(1, len(blocks)), riskiest_block=riskiest,
+                   riskiest_block_text=None if riskiest is None else blocks[riskiest]["text"],
+                   ocr_engine=ocr.get("engine"),
                    ocr_confidence=ocr.get("confidence"), bundle_id=analysis["bundle_id"],
                    image_hash=analysis.get("image_hash"))
     row.update(group=None, group_size=None, error=error if analysis is None else None,

@@ -9,6 +9,7 @@ $SUDO apt-get update -qq
 # Tesseract with Bengali + English data, Bengali fonts (test images are rendered), Qt's runtime libraries.
 $SUDO apt-get install -y -qq --no-install-recommends \
     python3-venv tesseract-ocr tesseract-ocr-ben tesseract-ocr-eng fonts-beng fonts-noto-core fonts-dejavu-core \
+    fonts-liberation2 fonts-roboto-unhinted fonts-open-sans \
     fontconfig libgl1 libglib2.0-0 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 >/dev/null
 # Everything Qt's xcb platform plugin (a real X display) links to, checked with ldd below; Xvfb for CI.
 $SUDO apt-get install -y -qq --no-install-recommends \

@@ -39,12 +39,12 @@ def scores(data_dir) -> dict[str, dict[str, float]]:
     return {style: {config: statistics.mean(v) for config, v in by.items()} for style, by in found.items()}
 
 
-# Issue 10's targets are caption CER <= 0.10 on every style and a gate never worse than the better engine.
-# Measured on the 20-meme benchmark (README): outline-on-photo is at 0.34 and the gate trails the better
-# engine on screenshots (and on this slice's band memes, by dropped "...." runs), so those are guarded at
-# the measured level until the recognizer is retrained.
-CAPTION_CER = {"screenshot": 0.10, "band": 0.10, "outline_flat": 0.10, "outline_photo": 0.35}
-BEHIND_BETTER_ENGINE = 0.05
+# Issue 10's targets: caption CER <= 0.10 on every style, and a gate never worse than the better engine.
+# On this slice (the first 2 test memes per style) the gate trails the better engine by 0.011 on screenshots
+# and 0.028 on band memes (Tesseract alone reads those two band captions almost perfectly; on the 10-meme
+# benchmark the gate is the best reading on three styles of four, README), so that check has a 0.04 margin.
+CAPTION_CER = {"screenshot": 0.10, "band": 0.10, "outline_flat": 0.10, "outline_photo": 0.10}
+BEHIND_BETTER_ENGINE = 0.04
 
 
 def test_gated_caption_cer_per_style(scores):

@@ -13,8 +13,9 @@ import pytest
 from banglahate_gui.hashing import sha256_bytes, sha256_file
 from banglahate_gui.ocr import OcrConfig, OcrReader, trust
 from banglahate_gui.ocr.calibration import (Calibration, CalibrationError, ScoreMap, calibration_from, calibration_path,
-                                            easyocr_key, expected_calibration_error, fit_map, load_calibration,
-                                            tesseract_key)
+                                            context_key, easyocr_key, expected_calibration_error, fit_map,
+                                            load_calibration, tesseract_key)
+from banglahate_gui.ocr.preprocess import LINE_CONTEXTS, line_context
 from banglahate_gui.resources import default_recognizer_dir
 from banglahate_gui.train.ocr_calibration import fit, gold_for, make_meme
 
@@ -109,6 +110,34 @@ def test_fit_reports_cross_fitted_error_per_engine_and_style():
     assert calibration.report["ece_calibrated"]["easyocr:x"] < 0.1
     restored = Calibration.from_dict(json.loads(json.dumps(calibration.to_dict())))
     assert restored.maps == calibration.maps
+
+
+def test_a_context_map_is_used_before_the_engine_map_and_fitted_where_lines_suffice():
+    dark, light = LINE_CONTEXTS
+    white_page = np.full((30, 120, 3), 255, np.uint8)
+    white_page[10:20, 10:100] = 0  # dark text on a light page
+    outlined = np.full((30, 120, 3), 60, np.uint8)
+    outlined[10:20, 10:100] = 255  # white text on a dark colour
+    assert (line_context(white_page), line_context(outlined), line_context(white_page[:0])) == (dark, light, light)
+    calibration = Calibration({"e": ScoreMap((0.0, 1.0), (0.0, 1.0)), context_key("e", dark): ScoreMap((0.0, 1.0), (0.0, 0.2))})
+    assert calibration.calibrate("e", 0.5, dark) == pytest.approx(0.1)
+    assert calibration.calibrate("e", 0.5, light) == calibration.calibrate("e", 0.5) == pytest.approx(0.5)
+    rng = random.Random(1)
+    rows = []
+    for seed in range(1200):  # the same raw scores are right far less often on light pages
+        context = dark if seed // 2 % 2 else light
+        raw = rng.random()
+        ok = rng.random() < (raw * 0.3 if context == dark else raw)
+        rows.append({"style": "band", "seed": seed, "gold": "ভাল কথা", "context": context,
+                     "easyocr": ["ভাল কথা" if ok else "ভুল", raw], "tesseract": ["", 0.0]})
+    rows[0]["context"] = ""  # a row from a cache written before contexts: only the overall map sees it
+    rows[1]["tesseract"] = ["ভাল কথা", 0.9]
+    fitted = fit(rows, {"easyocr": "easyocr:x", "tesseract": "tesseract:y"}, "abc")
+    assert set(fitted.maps) == {"easyocr:x", "tesseract:y", context_key("easyocr:x", dark),
+                                context_key("easyocr:x", light)}  # tesseract: too few lines for a context map
+    assert fitted.calibrate("easyocr:x", 0.9, dark) < 0.45 < 0.7 < fitted.calibrate("easyocr:x", 0.9, light)
+    per_context = fitted.report["per_context"]["easyocr:x"]
+    assert per_context[dark]["lines"] == 600 and all(v["ece_calibrated"] < 0.1 for v in per_context.values())
 
 
 def test_calibration_memes_carry_gold_words_through_reposting():

@@ -185,11 +185,16 @@ def test_shipped_maps_keep_a_correct_low_raw_easyocr_line_over_a_confident_wrong
     from banglahate_gui.ocr.calibration import load_calibration
     from banglahate_gui.resources import default_recognizer_dir
 
+    from banglahate_gui.ocr.preprocess import line_context
+
     shipped, note = load_calibration(default_recognizer_dir(), "bn_latin_g2")
     assert note.startswith("calibrated by")
+    left, top, right, bottom = TOP
+    context = line_context(np.asarray(IMAGE)[top:bottom, left:right])  # the maps the reader uses for this line
+    assert shipped.has(f"easyocr:bn_latin_g2@{context}") and shipped.has(f"tesseract:ben+eng@{context}")
     grid = [round(v, 2) for v in np.linspace(0.01, 0.99, 99)]
-    pairs = [(e, t) for e in grid for t in grid
-             if t > e and shipped.calibrate("tesseract:ben+eng", t) < shipped.calibrate("easyocr:bn_latin_g2", e) < 0.60]
+    pairs = [(e, t) for e in grid for t in grid if t > e and shipped.calibrate("tesseract:ben+eng", t, context)
+             < shipped.calibrate("easyocr:bn_latin_g2", e, context) < 0.60]
     assert pairs, "the shipped maps never rank a lower raw EasyOCR score above a higher raw Tesseract one"
     raw_easy, raw_tess = pairs[len(pairs) // 2]
     easy = StubEasy([("তুই একটা বাজে লোক", raw_easy, TOP)])

@@ -1,7 +1,9 @@
 """The Bengali+Latin recognizer: trains on rendered lines, saves in EasyOCR's custom-network format,
 loads through `easyocr.Reader` and the OCR engine (no mocks; a tiny network keeps it fast)."""
 
+import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +19,16 @@ from banglahate_gui.resources import default_recognizer_dir
 from banglahate_gui.train.recognizer import (
     CHARACTERS,
     IMG_H,
+    CHECKPOINT,
+    NAME,
+    PHOTO_STYLES,
     RecognizerConfig,
     Trainer,
     clean_label,
+    load_recognizer_state,
     render_line,
     save_recognizer,
+    train,
 )
 
 TINY = RecognizerConfig(output_channel=32, hidden_size=32, lr=1e-2)
@@ -70,6 +77,33 @@ def test_training_steps_lower_the_loss():
     trainer = Trainer(TINY)
     losses = [trainer.step(batch) for _ in range(12)]
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3])
+
+
+def test_photo_styles_draw_light_text_over_a_textured_background():
+    bengali, latin = _fonts()
+    for style in PHOTO_STYLES:
+        pixels = render_line("আমি ভালো", bengali, latin, random.Random(5), style)
+        assert pixels.ndim == 2 and pixels.shape[0] >= 12
+        assert pixels.max() >= 200 and pixels.std() > 20  # white strokes, a busy background
+
+
+def test_a_short_run_checkpoints_resumes_and_can_fine_tune_its_output(tmp_path, data_dir):
+    """The one-minute smoke run of the trainer: a tiny network, photo styles in the mix, an interrupted
+    run resumed from its checkpoint, and the output loaded as the start of a fine-tuning run."""
+    torch.set_num_threads(1)
+    config = replace(TINY, val_lines=8, eval_minutes=0.05, photo_share=0.5, batch_size=4)
+    first = train(data_dir, tmp_path, 0.1, config, limit=300)
+    assert (tmp_path / CHECKPOINT).is_file() and first["steps"] > 0
+    second = train(data_dir, tmp_path, 0.2, config, limit=300)
+    assert second["steps"] > first["steps"]
+    assert second["history"][:len(first["history"])] == first["history"]  # continued, not restarted
+    assert {"val_cer", "val_photo_cer", "held_out_font_cer"} <= set(second["best"])
+    report = json.loads((tmp_path / "training_report.json").read_text(encoding="utf-8"))
+    assert report["steps"] == second["steps"] and report["config"]["photo_share"] == 0.5
+    state = load_recognizer_state(tmp_path, NAME)
+    assert all(isinstance(v, torch.Tensor) for v in state.values())
+    tuned = Trainer(config, state)
+    assert torch.equal(tuned.model.state_dict()["Prediction.weight"], state["Prediction.weight"])
 
 
 def test_saved_network_reads_through_easyocr(tiny_dir, line):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from banglahate_gui.app.icon import app_icon
 from banglahate_gui.app.main_window import TITLE, MainWindow
 from banglahate_gui.defaults import DEVICES
+from banglahate_gui.ocr.image import IMAGE_SUFFIXES, expand_folders
 
 ORGANIZATION = "BanglaHate"
 
@@ -42,6 +43,11 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.smoke_out and not [p for p in expand_folders(args.paths) if p.is_file()]:
+        # nothing would ever be analysed: fail now instead of waiting for the first result forever
+        print(f"banglahate-gui: --smoke-out: no image to analyse in {', '.join(map(str, args.paths)) or 'no paths'} "
+              f"(give image files or folders holding {', '.join(sorted(IMAGE_SUFFIXES))})", file=sys.stderr)
+        return 2
     app = create_app()
     overrides = {k: v for k, v in (("bundle", args.bundle), ("device", args.device), ("review_log", args.log)) if v}
     window = MainWindow(overrides=overrides)

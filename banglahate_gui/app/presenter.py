@@ -30,7 +30,9 @@ class ItemPresenter(QObject):
         w.ocr_panel.show_item(item.text, item.ocr, item.engine, item.is_image)
         verdict = w.session.verdict(item)
         if verdict is not None:
-            w.result_panel.set_prediction(item.analysis.prediction, verdict, bool(item.analysis.truncated))
+            analysis = item.analysis
+            w.result_panel.set_prediction(analysis.prediction, verdict, bool(analysis.truncated), analysis.blocks,
+                                          analysis.riskiest_block)
         else:
             w.result_panel.clear({"error": item.error}.get(item.status, f"{item.name}: {item.status}…"))
         if item.explanation is not None:

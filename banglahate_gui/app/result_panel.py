@@ -3,14 +3,16 @@
 For a hateful item the tasks conditional on hate are emphasised; for a non-hateful one they are greyed
 out and titled "conditional on hate", since the model only learned them on hateful samples. A
 multi-label task (toxicity) shows independent bars, one per label, each with a marker at that label's
-threshold (Settings); every label reaching it is marked.
+threshold (Settings); every label reaching it is marked. A screenshot of several messages (a thread,
+a chat) lists its message blocks with their P(hate); the riskiest, which decides the verdict, is highlighted.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QFrame, QGridLayout, QGroupBox, QLabel, QProgressBar, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QProgressBar,
+                               QScrollArea, QVBoxLayout, QWidget)
 
 TASK_TITLES = {"binary": "Hateful?", "type": "Hate type", "target": "Target", "severity": "Severity",
                "violence": "Violence incitement", "toxicity": "Toxicity"}
@@ -18,6 +20,7 @@ TASK_TITLES = {"binary": "Hateful?", "type": "Hate type", "target": "Target", "s
 TOP_BAR = "QProgressBar::chunk { background: %s; border-radius: 3px; }"
 HATE_COLOUR, CALM_COLOUR, OTHER_COLOUR, UNCERTAIN_COLOUR = "#c0392b", "#2e8b57", "#7f8c9a", "#7d3cbd"
 MUTED_TOP, MUTED = "#b5bcc4", "#d9dde2"
+RISKIEST_BACKGROUND = "#f9e0dd"
 EMPHASIS = (
     "QGroupBox { border: 2px solid %s; border-radius: 5px; margin-top: 1.3em; padding-top: 4px; }"
     "QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; color: %s; }"
@@ -103,6 +106,46 @@ class TaskBox(QGroupBox):
             bar.setStyleSheet(TOP_BAR % colour)
 
 
+def block_line(number: int, block) -> str:
+    """One row of the block list: the message number, its P(hate) and its text on one line."""
+    p = block.prediction.hate_probability
+    risk = "insufficient text" if p is None else f"P(hate) {p:.1%}"
+    return f"{number}. {risk} — {' '.join(block.text.split())}"
+
+
+class BlockList(QGroupBox):
+    """The message blocks of a multi-message screenshot, the riskiest highlighted; hidden otherwise."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setMaximumHeight(140)
+        layout.addWidget(self.list)
+        self.riskiest: int | None = None
+        self.setVisible(False)
+
+    def set_blocks(self, blocks, riskiest: int | None) -> None:
+        """Show `blocks` (`pipeline.BlockAnalysis`); fewer than two hide the list."""
+        self.list.clear()
+        self.riskiest = riskiest if len(blocks) > 1 else None
+        self.setVisible(self.riskiest is not None)
+        if self.riskiest is None:
+            return
+        self.setTitle(f"{len(blocks)} messages in this screenshot — the riskiest (message {riskiest + 1}) "
+                      "decides the verdict")
+        for i, block in enumerate(blocks):
+            row = QListWidgetItem(block_line(i + 1, block))
+            row.setToolTip(block.text)
+            if i == riskiest:
+                font = row.font()
+                font.setBold(True)
+                row.setFont(font)
+                row.setBackground(QBrush(QColor(RISKIEST_BACKGROUND)))
+            self.list.addItem(row)
+
+
 class ResultPanel(QWidget):
     """Shows a `Prediction`; `boxes[task]` are the per-task group boxes (scrolled when they do not fit)."""
 
@@ -113,6 +156,8 @@ class ResultPanel(QWidget):
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
         outer.addWidget(self.verdict)
+        self.blocks = BlockList()
+        outer.addWidget(self.blocks)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -130,12 +175,16 @@ class ResultPanel(QWidget):
     def clear(self, message: str = "No item analysed yet") -> None:
         self.verdict_status = ""
         self.verdict.setText(message)
+        self.blocks.set_blocks((), None)
         for box in self.boxes.values():
             box.setVisible(False)
 
-    def set_prediction(self, prediction, verdict, truncated: bool = False) -> None:
-        """Show a `Prediction` as judged by the team's policy (`review.verdict.Verdict`)."""
+    def set_prediction(self, prediction, verdict, truncated: bool = False, blocks=(),
+                       riskiest: int | None = None) -> None:
+        """Show a `Prediction` as judged by the team's policy (`review.verdict.Verdict`); `blocks`
+        (`pipeline.BlockAnalysis`, `riskiest` the one `prediction` is) are listed when there are several."""
         self.verdict_status = verdict.status
+        self.blocks.set_blocks(blocks, riskiest)
         if verdict.insufficient_text:
             self.verdict.setText(f"<span style='font-size:16pt; font-weight:600; color:{OTHER_COLOUR}'>"
                                  "Insufficient text</span><br>Too little text to classify: read the picture, or "

@@ -262,7 +262,7 @@ def _flag_source(
     df = _read_csv(data_dir, rel, limit)
     df = df[df[text_col].notna()]
     type_priority = [tuple(p) for p in mapping["type"]["priority"]]
-    on = df[list(flags)].fillna(0).astype(int).to_numpy().astype(bool)
+    on = df[list(flags)].astype(float).fillna(0).astype(int).to_numpy().astype(bool)  # numeric first: no downcast
     rows = []
     for text, row in zip(_texts(df[text_col]), on):
         atoms = [f for f, v in zip(flags, row) if v]

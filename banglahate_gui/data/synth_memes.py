@@ -448,3 +448,47 @@ def repost(image: Image.Image, rng: random.Random):
         return (cx + dx * cos + dy * sin) * scale, (cy - dx * sin + dy * cos) * scale
 
     return Image.open(buffer).convert("RGB"), move
+
+
+# --- Screenshots of comment threads and chats (several messages: one text block each) ---
+
+THREAD_NAMES = ("Rahim Uddin", "Nusrat Jahan", "Tanvir Ahmed", "Sadia Islam", "Arif Hossain", "Mim Akter")
+
+
+def render_thread(messages: list[str], seed: int = 0, size: tuple[int, int] = (720, 900)) -> Image.Image:
+    """A comment-thread screenshot: per message, a round avatar, a name and the wrapped text, dark on a light
+    background, messages one under another. The text shrinks until every message fits. Same arguments
+    and seed -> same pixels."""
+    if not messages or not all(m.strip() for m in messages):
+        raise ValueError("messages must be non-empty texts")
+    if not raqm_available():
+        raise RuntimeError("Pillow was built without raqm: Bengali would render unshaped; install libraqm0")
+    rng = random.Random(seed)
+    width, height = size
+    canvas = Image.new("RGB", size, tuple(rng.randint(238, 252) for _ in range(3)))
+    draw = ImageDraw.Draw(canvas)
+    latin = latin_fonts()[0] if latin_fonts() else None
+    fonts = [_pick_font(message, rng) for message in messages]
+    names = [rng.choice(THREAD_NAMES) for _ in messages]
+    avatar = width // 12
+    left = int(width * 0.04) + avatar + width // 40
+    size_px = max(16, height // 24)
+    while True:
+        name_px = int(size_px * 0.8)
+        wrapped = [_fit([" ".join(m.split())], font, latin or font, size_px, width - left - int(width * 0.04),
+                        height)[0] for m, font in zip(messages, fonts)]
+        needed = sum(int(name_px * 1.5) + int(size_px * 1.45) * len(lines) + int(size_px * 1.6) for lines in wrapped)
+        if needed <= height * 0.94 or size_px <= 12:
+            break
+        size_px = int(size_px * 0.9)
+    y = int(height * 0.03)
+    for message_lines, font, name in zip(wrapped, fonts, names):
+        colour = tuple(rng.randint(60, 200) for _ in range(3))
+        draw.ellipse((int(width * 0.04), y, int(width * 0.04) + avatar, y + avatar), fill=colour)
+        _draw_words(draw, name.split(), latin or font, latin or font, name_px, (left, y), (70, 70, 90), None, [], False)
+        y += int(name_px * 1.5)
+        for line in message_lines:
+            _draw_words(draw, line.split(), font, latin or font, size_px, (left, y), (20, 20, 20), None, [], True)
+            y += int(size_px * 1.45)
+        y += int(size_px * 1.6)
+    return canvas

@@ -7,6 +7,11 @@ to as `NAME.calibration.json`, versioned with the recognizer's SHA-256: a file w
 is not used. The file is part of the recognizer's trust (`ocr.trust`): it is read once with the weights,
 hash-checked with them, and those very bytes are parsed. An engine without a map keeps its raw score
 (identity), and the result says so.
+
+A map may be specific to a line context (`ocr.preprocess.line_context`: dark text on a light page, or
+light/outlined text on a colour or photo): key "ENGINE_KEY@CONTEXT". One engine's scores mean different
+things in the two (EasyOCR is over-confident on screenshots), so a context map, where the file has one,
+is used before the engine's overall map.
 """
 
 from __future__ import annotations
@@ -71,9 +76,10 @@ class Calibration:
     report: dict = field(default_factory=dict)  # fit statistics (lines per engine, ECE), for the record
     source: str = ""  # the file it came from ("" = built in memory)
 
-    def calibrate(self, key: str, raw: float) -> float:
-        """P(line read correctly) for `raw` from the engine `key`; the raw score when there is no map."""
-        score_map = self.maps.get(key)
+    def calibrate(self, key: str, raw: float, context: str | None = None) -> float:
+        """P(line read correctly) for `raw` from the engine `key` on a line of `context`: the context's
+        map, else the engine's map, else the raw score."""
+        score_map = (self.maps.get(context_key(key, context)) if context else None) or self.maps.get(key)
         return score_map(raw) if score_map is not None else float(raw)
 
     def has(self, key: str) -> bool:
@@ -106,6 +112,11 @@ def easyocr_key(recognizer: str) -> str:
 
 def tesseract_key(lang: str) -> str:
     return f"tesseract:{lang}"
+
+
+def context_key(key: str, context: str) -> str:
+    """The key of engine `key`'s map for lines of `context`."""
+    return f"{key}@{context}"
 
 
 def calibration_path(recognizer_dir: str | Path, name: str) -> Path:

@@ -45,6 +45,28 @@ def otsu(pixels: np.ndarray) -> np.ndarray:
     return binary if binary.mean() >= 127 else cv2.bitwise_not(binary)
 
 
+LINE_CONTEXTS = ("dark_on_light", "light_or_picture")
+LIGHT_PAGE = 170  # median grey of a crop at or above which it is a light page (dark text on white, a band)
+
+
+def line_context(crop: np.ndarray) -> str:
+    """How a line crop looks, for context-specific confidence maps (`ocr.calibration`):
+    "dark_on_light" (post screenshots, caption bands: a light page) or "light_or_picture" (white or
+    outlined text on a colour or a photo). An empty crop counts as the latter."""
+    if crop.size == 0:
+        return LINE_CONTEXTS[1]
+    return LINE_CONTEXTS[0] if float(np.median(to_gray(crop))) >= LIGHT_PAGE else LINE_CONTEXTS[1]
+
+
+PAGE_SHARE = 0.6  # share of light pixels that makes an image a light page (a screenshot, not a picture)
+
+
+def light_page(pixels: np.ndarray) -> bool:
+    """True when at least `PAGE_SHARE` of the image is light (grey >= `LIGHT_PAGE`): a screenshot of a
+    post, thread or chat in light mode rather than a meme picture."""
+    return bool(pixels.size) and float((to_gray(pixels) >= LIGHT_PAGE).mean()) >= PAGE_SHARE
+
+
 STEPS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], ...]] = {
     "none": (),
     "otsu": (otsu,),

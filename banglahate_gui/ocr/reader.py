@@ -1,11 +1,12 @@
 """`OcrReader`: the gate, line by line, on calibrated confidences.
 
 EasyOCR's CRAFT detector cuts the image into lines and its recognizer reads them all in one batch.
-Each line's raw score is mapped to P(line read correctly) (`ocr.calibration`); lines under the gate
+Each line's raw score is mapped to P(line read correctly) (`ocr.calibration`, with the map for the
+line's context — dark text on a light page, or light text on a colour or photo — where there is one); lines under the gate
 are read again by Tesseract on the same crop (all of them in one Tesseract process) and the better
 calibrated reading of each line is kept. Tesseract reads the whole page only when the detector finds
-nothing (or EasyOCR is unavailable). Lines are marked caption or background (`ocr.layout`) and the
-caption comes first.
+nothing (or EasyOCR is unavailable). Lines are marked caption or background (`ocr.layout`): the caption
+rows come first, then the background rows, each in reading order.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from banglahate_gui.ocr.config import OcrConfig
 from banglahate_gui.ocr.easyocr_engine import EasyOcrEngine
 from banglahate_gui.ocr.image import load_image
 from banglahate_gui.ocr.layout import mark_roles
-from banglahate_gui.ocr.preprocess import prepare
+from banglahate_gui.ocr.preprocess import light_page, line_context, prepare
 from banglahate_gui.ocr.result import LineRead, OcrLine, OcrResult, Reading, WordBox, lines_text, reading_order
 from banglahate_gui.ocr.tesseract_engine import TesseractEngine
 
@@ -62,10 +63,11 @@ class OcrReader:
             self._calibration = load_calibration(self.easyocr.recognizer_dir, self.easyocr.custom)
         return self._calibration
 
-    def _line(self, engine: str, text: str, raw: float) -> LineRead:
+    def _line(self, engine: str, text: str, raw: float, context: str | None = None) -> LineRead:
+        """A line read by `engine`, its raw score calibrated (with the map for the line's `context` if any)."""
         calibration, _ = self.calibration()
         key = easyocr_key(self.easyocr.recognizer()) if engine == "easyocr" else tesseract_key(self.tesseract.lang)
-        return LineRead(engine, text, float(raw), calibration.calibrate(key, raw) if text else 0.0)
+        return LineRead(engine, text, float(raw), calibration.calibrate(key, raw, context) if text else 0.0)
 
     def read(self, image: str | Path | bytes | Image.Image, engine: str | None = None,
              progress: Progress | None = None) -> OcrResult:
@@ -82,7 +84,7 @@ class OcrReader:
         lines, readings, reason = self._gate(pixels, engine, notify, timings)
         timings["total"] = time.perf_counter() - start
         notify("done")
-        return self._result(lines, readings, reason, timings, loaded.size)
+        return self._result(lines, readings, reason, timings, loaded.size, light_page(pixels))
 
     def _prepared(self, pixels: np.ndarray, name: str, timings: dict[str, float]) -> tuple[np.ndarray, float]:
         step = time.perf_counter()
@@ -124,8 +126,11 @@ class OcrReader:
                 raise
             lines, page = self._page(pixels, notify, timings)
             return lines, [page], f"EasyOCR unavailable ({exc}): used Tesseract"
-        lines = [OcrLine(tuple(int(round(v / scale)) for v in box.bbox), read, [read])
-                 for box in detected for read in [self._line("easyocr", box.text, box.confidence)]]
+        lines = []
+        for box in detected:
+            bbox = tuple(int(round(v / scale)) for v in box.bbox)
+            read = self._line("easyocr", box.text, box.confidence, line_context(_crop(pixels, bbox)))
+            lines.append(OcrLine(bbox, read, [read]))
         easy = _reading("easyocr", lines, [line.kept for line in lines], timings["easyocr"], self.easyocr.recognizer())
         if engine == "easyocr":
             return [line for line in lines if line.text], [easy], "engine forced: EasyOCR"
@@ -146,14 +151,13 @@ class OcrReader:
         notify("tesseract")
         step = time.perf_counter()
         try:
-            crops = [pixels[top:bottom, left:right] for left, top, right, bottom in (line.bbox for line in low)]
-            reads = self.tesseract.read_lines(crops)
+            reads = self.tesseract.read_lines([_crop(pixels, line.bbox) for line in low])
         except OcrUnavailableError as exc:
             return [line for line in lines if line.text], [easy], f"{why}; Tesseract unavailable ({exc}): kept EasyOCR"
         timings["tesseract"] = time.perf_counter() - step
         won = 0
         for line, (text, raw) in zip(low, reads):
-            other = self._line("tesseract", text, raw)
+            other = self._line("tesseract", text, raw, line_context(_crop(pixels, line.bbox)))
             line.reads.append(other)
             line.kept = better(line.reads[0], other)
             won += line.kept is other
@@ -162,13 +166,12 @@ class OcrReader:
         return kept, [easy, tess], f"{why}: Tesseract re-read them and was better on {won} of {len(low)}"
 
     def _result(self, lines: list[OcrLine], readings: list[Reading], reason: str, timings: dict[str, float],
-                size: tuple[int, int]) -> OcrResult:
+                size: tuple[int, int], page: bool) -> OcrResult:
         _, note = self.calibration()
         confident = mark_roles(lines, size[1])
-        rows = reading_order([WordBox(line.text, line.kept.calibrated, line.bbox) for line in lines])
-        ordered_rows = _rows_of(lines, rows)
-        caption_rows = [row for row in ordered_rows if any(line.role == "caption" for line in row)]
-        background_rows = [row for row in ordered_rows if row not in caption_rows]
+        # caption rows, then background rows: a sign beside a caption line never splits the caption
+        caption_rows = _rows([line for line in lines if line.role == "caption"])
+        background_rows = _rows([line for line in lines if line.role != "caption"])
         final = [line for row in caption_rows + background_rows for line in row]
         boxes = [WordBox(line.text, line.kept.calibrated, line.bbox) for line in final]
         text = lines_text([[WordBox(line.text, 0.0, line.bbox) for line in row] for row in caption_rows + background_rows])
@@ -182,7 +185,7 @@ class OcrReader:
         if confident:
             reason += f"; {len(background_rows)} background line(s) after the caption"
         return OcrResult(text, engine, confidence, readings, boxes, timings, reason, self.config.threshold, size,
-                         final, caption, note)
+                         final, caption, note, page)
 
     def available_engines(self) -> dict:
         """Per engine: available, version, and where its data was looked for (for `info`)."""
@@ -204,11 +207,16 @@ class OcrReader:
                 "preprocess": self.config.preprocess, "calibration": self.calibration()[1]}
 
 
-def _rows_of(lines: list[OcrLine], rows: list[list[WordBox]]) -> list[list[OcrLine]]:
-    """The lines grouped as `reading_order` grouped their boxes (same bbox and text, in order)."""
+def _crop(pixels: np.ndarray, bbox: tuple[int, int, int, int]) -> np.ndarray:
+    left, top, right, bottom = bbox
+    return pixels[max(0, top):bottom, max(0, left):right]
+
+
+def _rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
+    """`lines` grouped into rows in reading order, as `reading_order` groups their boxes."""
     pool = list(lines)
     out = []
-    for row in rows:
+    for row in reading_order([WordBox(line.text, line.kept.calibrated, line.bbox) for line in lines]):
         group = []
         for box in row:
             match = next(line for line in pool if line.bbox == box.bbox and line.text == box.text)

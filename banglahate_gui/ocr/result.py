@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from banglahate_gui.ocr.layout import text_blocks
+
 
 @dataclass
 class WordBox:
@@ -105,7 +107,8 @@ class OcrResult:
 
     `engine`: the engine that read most of the kept characters; `lines`: per detected line, the kept
     reading and both engines' scores (empty when a whole page was read by one engine); `caption_text`:
-    the kept lines marked as caption; `calibration`: which score maps were used."""
+    the kept lines marked as caption; `calibration`: which score maps were used; `blocks` (computed from
+    the lines, see `ocr.layout.text_blocks`): the message blocks, several for a thread or chat screenshot."""
 
     text: str
     engine: str
@@ -119,13 +122,27 @@ class OcrResult:
     lines: list[OcrLine] = field(default_factory=list)
     caption_text: str = ""
     calibration: str = ""
+    light_page: bool = False
+
+    @property
+    def blocks(self) -> list[list[int]]:
+        """Indices into `lines` per message block, top to bottom (one block unless a multi-message
+        screenshot; none without lines)."""
+        return text_blocks(self.lines, self.image_size, self.light_page)
+
+    def block_text(self, block: list[int]) -> str:
+        """The text of the lines `block` indexes, in reading order (rows top to bottom, left to right)."""
+        chosen = [self.lines[i] for i in block]
+        return lines_text(reading_order([WordBox(line.text, 0.0, line.bbox) for line in chosen]))
 
     def to_dict(self) -> dict:
+        """Every field, plus `blocks` (recomputed from the lines on `from_dict`)."""
         data = asdict(self)
         data["readings"] = [reading.to_dict() for reading in self.readings]
         data["boxes"] = [box.to_dict() for box in self.boxes]
         data["lines"] = [line.to_dict() for line in self.lines]
         data["image_size"] = list(self.image_size)
+        data["blocks"] = self.blocks
         return data
 
     @classmethod
@@ -144,6 +161,7 @@ class OcrResult:
             lines=[OcrLine.from_dict(line) for line in data.get("lines", [])],
             caption_text=data.get("caption_text", ""),
             calibration=data.get("calibration", ""),
+            light_page=bool(data.get("light_page", False)),
         )
 
 

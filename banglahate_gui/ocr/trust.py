@@ -82,8 +82,8 @@ class RecognizerHashes:
 # The Bengali+Latin recognizer shipped in resources/ocr (tests check that these match the files).
 SHIPPED_RECOGNIZERS = (
     RecognizerHashes("bn_latin_g2", "1dac4e2801da41b1c98ca5c4d3007a2f456a95133bfd0f2a6d4111c6f80285b3",
-                     "13c47ad460361ee94632344e8d333e8fb989c64e29b8801dd39a183b3ace8f7f",
-                     "fc30ca002462ed90b74f33269d8a35609ec89bca6c01f50269e0cc54a5fefa2d"),
+                     "e3f466d2542897f4fa91d90a7ab932d707e4180fb5c7a3bccdf7d2b85db811a4",
+                     "4ebad16a33c8323f02a2de893c833c285d0a215c46f8d0fb61d7b3dd3d5dc548"),
 )
 
 

@@ -4,9 +4,11 @@ Seeded synthetic memes of the four `MEME_STYLES` (captions from the corpora's tr
 never the OCR benchmark's; photos from Debian's gnome-backgrounds plus procedural textures with fake
 signs, never the benchmark's scene photos) are cut into lines by EasyOCR's detector, exactly as the gate
 does; every line is read by the EasyOCR recognizer and by Tesseract (`--psm 7`, same crop). A line is
-correct when its CER against the words drawn inside its box is <= `CORRECT_CER`. One isotonic map per
-engine (raw score -> P(correct)) is fitted on all lines; the reported ECE is cross-fitted (maps fitted on
-even seeds scored on odd ones and back). Lines are cached in a JSONL file, so a run can resume.
+correct when its CER against the words drawn inside its box is <= `CORRECT_CER`. Per engine, one isotonic
+map (raw score -> P(correct)) on all lines and one per line context (`ocr.preprocess.line_context`: dark
+text on a light page, or light/outlined text on a colour or photo) with at least `MIN_CONTEXT_LINES`
+lines; the reported ECE is cross-fitted (maps fitted on even seeds scored on odd ones and back), with
+the context maps as the reader uses them. Lines are cached in a JSONL file, so a run can resume.
 
     nice -n 10 python -m banglahate_gui.train.ocr_calibration --lines ocr_calibration_lines.jsonl
 """
@@ -27,12 +29,14 @@ from banglahate_gui.data.synth_memes import (MEME_STYLES, SIGN_WORDS, has_bengal
                                              render_styled, repost)
 from banglahate_gui.defaults import default_data_dir
 from banglahate_gui.hashing import sha256_file
-from banglahate_gui.ocr.calibration import (CORRECT_CER, Calibration, calibration_path, easyocr_key,
+from banglahate_gui.ocr.calibration import (CORRECT_CER, Calibration, calibration_path, context_key, easyocr_key,
                                             expected_calibration_error, fit_map, tesseract_key)
+from banglahate_gui.ocr.preprocess import LINE_CONTEXTS, line_context
 from banglahate_gui.ocr.metrics import cer
 from banglahate_gui.resources import default_recognizer_dir
 
 LINES_PER_STYLE = 520
+MIN_CONTEXT_LINES = 100  # a context gets its own map only with this many lines
 SEED = 1000
 PHOTOS = Path("/usr/share/backgrounds")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -143,7 +147,8 @@ def collect(reader, captions: list[str], photos: tuple[str, ...], lines_path: Pa
                 crops = [pixels[b.bbox[1]:b.bbox[3], b.bbox[0]:b.bbox[2]] for b in found]
                 tess = reader.tesseract.read_lines(crops)
                 new = [{"style": style, "seed": meme_seed, "bbox": list(b.bbox), "gold": gold_for(b.bbox, words),
-                        "easyocr": [b.text, b.confidence], "tesseract": list(t)} for b, t in zip(found, tess)]
+                        "context": line_context(crop), "easyocr": [b.text, b.confidence], "tesseract": list(t)}
+                       for b, t, crop in zip(found, tess, crops)]
                 out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in new))  # one meme, one write
                 out.flush()
                 rows += new
@@ -167,39 +172,57 @@ def first_lines(rows: list[dict], per_style: int) -> list[dict]:
     return out
 
 
-def labelled(rows: list[dict], engine: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """(raw scores, correct 0/1, meme seeds, styles) of the lines `engine` returned text for."""
+def labelled(rows: list[dict], engine: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """(raw scores, correct 0/1, meme seeds, styles, line contexts) of the lines `engine` returned text for."""
     kept = [r for r in rows if r[engine][0]]
     raw = np.array([r[engine][1] for r in kept], dtype=float)
     correct = np.array([cer(r["gold"], r[engine][0]) <= CORRECT_CER for r in kept], dtype=float)
-    return raw, correct, np.array([r["seed"] for r in kept]), [r["style"] for r in kept]
+    contexts = np.array([r.get("context", "") for r in kept])
+    return raw, correct, np.array([r["seed"] for r in kept]), [r["style"] for r in kept], contexts
+
+
+def fit_maps(raw: np.ndarray, correct: np.ndarray, contexts: np.ndarray, key: str) -> dict:
+    """The engine's overall map and one per context with at least `MIN_CONTEXT_LINES` lines."""
+    maps = {key: fit_map(raw, correct)}
+    for context in LINE_CONTEXTS:
+        mask = contexts == context
+        if mask.sum() >= MIN_CONTEXT_LINES:
+            maps[context_key(key, context)] = fit_map(raw[mask], correct[mask])
+    return maps
 
 
 def fit(rows: list[dict], keys: dict[str, str], recognizer_sha256: str) -> Calibration:
-    """One isotonic map per engine on all lines; the report holds cross-fitted ECE, overall and per style."""
-    maps, report = {}, {"lines": {}, "ece_raw": {}, "ece_calibrated": {}, "accuracy": {}, "per_style": {}}
+    """Maps per engine and line context on all lines; the report holds cross-fitted ECE, overall, per
+    style and per context."""
+    maps, report = {}, {"lines": {}, "ece_raw": {}, "ece_calibrated": {}, "accuracy": {}, "per_style": {},
+                        "per_context": {}}
     for engine, key in keys.items():
-        raw, correct, seeds, styles = labelled(rows, engine)
-        maps[key] = fit_map(raw, correct)
+        raw, correct, seeds, styles, contexts = labelled(rows, engine)
+        maps.update(fit_maps(raw, correct, contexts, key))
         held_out = np.full_like(raw, np.nan)
         for parity in (0, 1):
             train, test = seeds % 2 == parity, seeds % 2 != parity
             if train.any():
-                held_out[test] = [fit_map(raw[train], correct[train])(v) for v in raw[test]]
+                half = Calibration(fit_maps(raw[train], correct[train], contexts[train], key))
+                held_out[test] = [half.calibrate(key, v, c) for v, c in zip(raw[test], contexts[test])]
         scored = ~np.isnan(held_out)  # lines whose other half had no lines to fit on stay out of the ECE
+
+        def group(mask: np.ndarray) -> dict:
+            return {"lines": int(mask.sum()), "accuracy": round(float(correct[mask].mean()), 4),
+                    "ece_calibrated": round(expected_calibration_error(held_out[mask & scored],
+                                                                       correct[mask & scored]), 4)}
+
         report["lines"][key] = int(raw.size)
         report["accuracy"][key] = round(float(correct.mean()), 4)
         report["ece_raw"][key] = round(expected_calibration_error(raw, correct), 4)
         report["ece_calibrated"][key] = round(expected_calibration_error(held_out[scored], correct[scored]), 4)
         styles = np.array(styles)
-        report["per_style"][key] = {
-            style: {"lines": int((styles == style).sum()), "accuracy": round(float(correct[styles == style].mean()), 4),
-                    "ece_calibrated": round(expected_calibration_error(held_out[(styles == style) & scored],
-                                                                       correct[(styles == style) & scored]), 4)}
-            for style in MEME_STYLES if (styles == style).any()}
+        report["per_style"][key] = {style: group(styles == style) for style in MEME_STYLES if (styles == style).any()}
+        report["per_context"][key] = {c: group(contexts == c) for c in LINE_CONTEXTS if (contexts == c).any()}
     report["memes"] = len({(r["style"], r["seed"]) for r in rows})
     report["lines_per_style"] = {style: sum(r["style"] == style for r in rows) for style in MEME_STYLES}
-    report["note"] = "ECE: 10 equal-width bins; calibrated ECE cross-fitted over even/odd meme seeds"
+    report["note"] = ("ECE: 10 equal-width bins; calibrated ECE cross-fitted over even/odd meme seeds, "
+                      "with the line-context maps where fitted")
     return Calibration(maps, recognizer_sha256, report=report)
 
 

