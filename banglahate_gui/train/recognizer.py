@@ -315,9 +315,8 @@ def validation_sets(val_captions: list[str], config: RecognizerConfig, photos: t
 
 
 def selection_cer(entry: dict) -> float:
-    """The number the best checkpoint is chosen by: mean CER of the flat and photo validation lines
-    (the flat lines alone for a run without photo styles)."""
-    return (entry["val_cer"] + entry["val_photo_cer"]) / 2 if "val_photo_cer" in entry else entry["val_cer"]
+    """The number the best checkpoint is chosen by: mean CER of the flat and photo validation lines."""
+    return (entry["val_cer"] + entry["val_photo_cer"]) / 2
 
 
 def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, limit: int | None = None,
@@ -337,8 +336,7 @@ def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, l
     trainer = Trainer(config, start)
 
     def evaluate(entry: dict) -> dict:
-        entry.update({f"{name}_cer" if name != "held_out_font" else "held_out_font_cer": trainer.evaluate(lines)
-                      for name, lines in sets.items()})
+        entry.update({f"{name}_cer": trainer.evaluate(lines) for name, lines in sets.items()})
         return entry
 
     out.mkdir(parents=True, exist_ok=True)
