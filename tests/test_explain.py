@@ -208,8 +208,10 @@ def test_chosen_class_is_explained(classifier) -> None:
     hate = explain(classifier, text, classes={"binary": "hate"}, tasks=["binary"], num_samples=SAMPLES)
     mirrored = {w.word: w.weight for w in hate.tasks["binary"].words}
     not_hate = exp.tasks["binary"].words
-    # float32 probabilities: p(not_hate) is 1 - p(hate) up to rounding, so allow 1 %
-    assert np.allclose([w.weight for w in not_hate], [-mirrored[w.word] for w in not_hate], rtol=0.01, atol=1e-8)
+    # float32 probabilities: p(not_hate) is 1 - p(hate) up to rounding (which moves with the BLAS summation
+    # order), so allow 1 % of each weight plus 1 % of the largest one for the near-zero weights
+    expected = np.array([-mirrored[w.word] for w in not_hate])
+    assert np.allclose([w.weight for w in not_hate], expected, rtol=0.01, atol=0.01 * np.abs(expected).max())
 
 
 def test_format_terminal_highlights_without_changing_the_text(classifier) -> None:
