@@ -119,6 +119,14 @@ def image_analysis(name: str, result: OcrResult, normalized: list[NormalizedText
     return replace(analysis, prediction=blocks[riskiest(blocks)], blocks=parts, text_prediction=whole)
 
 
+def _normalized(text: str, source: str) -> NormalizedText:
+    """`text` normalized; `EmptyTextError` when nothing is left to classify."""
+    normalized = normalize_with_info(text)
+    if not normalized.text:
+        raise EmptyTextError(f"{source}: there is no text to classify; type or correct the text and analyze again")
+    return normalized
+
+
 def _names_image_file(text: str) -> bool:
     try:
         return Path(text).suffix.lower() in IMAGE_SUFFIXES and Path(text).is_file()
@@ -170,9 +178,7 @@ class Moderator:
         """Classify one text. Empty text is an `EmptyTextError`; text with nothing to judge (emoji, digits,
         stop words only) gives a prediction with `insufficient_text` set and no probabilities.
         `thresholds` decide multi-label tasks as in `classify`."""
-        normalized = normalize_with_info(text)
-        if not normalized.text:
-            raise EmptyTextError(f"{source}: there is no text to classify; type or correct the text and analyze again")
+        normalized = _normalized(text, source)
         prediction = self.classifier.predict_normalized([normalized.text])[0].with_thresholds(thresholds)
         return Analysis(source, text, normalized.text, normalized.truncated, prediction, self.classifier.bundle_id, ocr)
 
@@ -186,11 +192,7 @@ class Moderator:
         if not result.text.strip():
             raise EmptyTextError(f"{name}: OCR found no text ({result.gate_reason}); type the text to classify it")
         texts = image_texts(result)
-        if len(texts) == 1:
-            return self.analyze_text(result.text, name, result, thresholds)
-        normalized = [normalize_with_info(text) for text in texts]
-        if not normalized[0].text:
-            raise EmptyTextError(f"{name}: there is no text to classify; type or correct the text and analyze again")
+        normalized = [_normalized(texts[0], name)] + [normalize_with_info(text) for text in texts[1:]]
         predictions = self.classifier.predict_normalized([n.text for n in normalized])
         return image_analysis(name, result, normalized, [p.with_thresholds(thresholds) for p in predictions],
                               self.classifier.bundle_id)

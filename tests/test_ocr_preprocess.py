@@ -5,7 +5,8 @@ import pytest
 
 from banglahate_gui.ocr.metrics import cer, edit_distance, wer
 from banglahate_gui.ocr.preprocess import STEPS, otsu, prepare, upscale_factor
-from banglahate_gui.ocr.result import WordBox, lines_text, reading_order, weighted_confidence
+from banglahate_gui.ocr.layout import reading_order
+from banglahate_gui.ocr.result import WordBox, lines_text, weighted_confidence
 
 
 def _white_text_on_dark(h=60, w=200):

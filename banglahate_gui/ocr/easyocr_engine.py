@@ -18,7 +18,8 @@ import numpy as np
 from banglahate_gui.errors import OcrUnavailableError
 from banglahate_gui.ocr import trust
 from banglahate_gui.ocr.preprocess import to_gray
-from banglahate_gui.ocr.result import Reading, WordBox, lines_text, reading_order, weighted_confidence
+from banglahate_gui.ocr.layout import reading_order
+from banglahate_gui.ocr.result import Reading, WordBox, lines_text, weighted_confidence
 
 NAME = "easyocr"
 DETECTOR_FILE = trust.DETECTOR_FILE

@@ -1,4 +1,4 @@
-"""Where the text sits: caption or background lines, and the message blocks of a thread screenshot.
+"""Where the text sits: reading order, caption or background lines, and the message blocks of a thread screenshot.
 
 Caption or background (`mark_roles`): which detected lines are the meme's caption and which are text
 inside the picture (signs, phone numbers, watermarks), from size and position alone. Captions sit in
@@ -23,7 +23,7 @@ text is one block.
 from __future__ import annotations
 
 from statistics import median
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from banglahate_gui.ocr.result import OcrLine
@@ -120,18 +120,33 @@ def _merge_labels(lines: list[OcrLine], blocks: list[list[list[int]]]) -> list[l
     return blocks
 
 
-def _rows(lines: list[OcrLine]) -> list[list[int]]:
-    """Line indices grouped into rows (a line whose vertical middle falls inside a row's span joins it),
-    rows top to bottom."""
-    rows: list[list[int]] = []
-    for i in sorted(range(len(lines)), key=lambda i: (lines[i].bbox[1] + lines[i].bbox[3]) / 2):
-        middle = (lines[i].bbox[1] + lines[i].bbox[3]) / 2
-        row = next((row for row in rows if _top(lines, row) <= middle <= _bottom(lines, row)), None)
+class Placed(Protocol):
+    bbox: tuple[int, int, int, int]
+
+
+Item = TypeVar("Item", bound=Placed)
+
+
+def reading_order(items: list[Item]) -> list[list[Item]]:
+    """Group boxes or lines into rows (an item whose vertical centre falls inside a row's span joins the
+    first such row), rows top to bottom, items left to right."""
+    rows: list[list[Item]] = []
+    for item in sorted(items, key=lambda i: (i.bbox[1] + i.bbox[3]) / 2):
+        centre = (item.bbox[1] + item.bbox[3]) / 2
+        row = next((row for row in rows if min(i.bbox[1] for i in row) <= centre <= max(i.bbox[3] for i in row)),
+                   None)
         if row is None:
-            rows.append([i])
+            rows.append([item])
         else:
-            row.append(i)
-    return sorted(rows, key=lambda row: _top(lines, row))
+            row.append(item)
+    rows.sort(key=lambda row: min(i.bbox[1] for i in row))
+    return [sorted(row, key=lambda i: i.bbox[0]) for row in rows]
+
+
+def _rows(lines: list[OcrLine]) -> list[list[int]]:
+    """`reading_order` rows of `lines`, as indices into `lines`."""
+    index = {id(line): i for i, line in enumerate(lines)}
+    return [[index[id(line)] for line in row] for row in reading_order(lines)]
 
 
 def _left(lines: list[OcrLine], row: list[int]) -> int:

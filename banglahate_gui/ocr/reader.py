@@ -2,8 +2,8 @@
 
 EasyOCR's CRAFT detector cuts the image into lines and its recognizer reads them all in one batch.
 Each line's raw score is mapped to P(line read correctly) (`ocr.calibration`, with the map for the
-line's context — dark text on a light page, or light text on a colour or photo — where there is one); lines under the gate
-are read again by Tesseract on the same crop (all of them in one Tesseract process) and the better
+line's context — dark text on a light page, or light text on a colour or photo — where there is one);
+lines under the gate are read again by Tesseract on the same crop (all of them in one Tesseract process) and the better
 calibrated reading of each line is kept. Tesseract reads the whole page only when the detector finds
 nothing (or EasyOCR is unavailable). Lines are marked caption or background (`ocr.layout`): the caption
 rows come first, then the background rows, each in reading order.
@@ -23,9 +23,9 @@ from banglahate_gui.ocr.calibration import Calibration, easyocr_key, load_calibr
 from banglahate_gui.ocr.config import OcrConfig
 from banglahate_gui.ocr.easyocr_engine import EasyOcrEngine
 from banglahate_gui.ocr.image import load_image
-from banglahate_gui.ocr.layout import mark_roles
+from banglahate_gui.ocr.layout import mark_roles, reading_order
 from banglahate_gui.ocr.preprocess import light_page, line_context, prepare
-from banglahate_gui.ocr.result import LineRead, OcrLine, OcrResult, Reading, WordBox, lines_text, reading_order
+from banglahate_gui.ocr.result import LineRead, OcrLine, OcrResult, Reading, WordBox, lines_text
 from banglahate_gui.ocr.tesseract_engine import TesseractEngine
 
 ENGINES = ("easyocr", "tesseract")
@@ -170,12 +170,12 @@ class OcrReader:
         _, note = self.calibration()
         confident = mark_roles(lines, size[1])
         # caption rows, then background rows: a sign beside a caption line never splits the caption
-        caption_rows = _rows([line for line in lines if line.role == "caption"])
-        background_rows = _rows([line for line in lines if line.role != "caption"])
+        caption_rows = reading_order([line for line in lines if line.role == "caption"])
+        background_rows = reading_order([line for line in lines if line.role != "caption"])
         final = [line for row in caption_rows + background_rows for line in row]
         boxes = [WordBox(line.text, line.kept.calibrated, line.bbox) for line in final]
-        text = lines_text([[WordBox(line.text, 0.0, line.bbox) for line in row] for row in caption_rows + background_rows])
-        caption = lines_text([[WordBox(line.text, 0.0, line.bbox) for line in row] for row in caption_rows])
+        text = lines_text(caption_rows + background_rows)
+        caption = lines_text(caption_rows)
         chars: dict[str, int] = {}
         for line in final:
             chars[line.engine] = chars.get(line.engine, 0) + len(line.text)
@@ -210,20 +210,6 @@ class OcrReader:
 def _crop(pixels: np.ndarray, bbox: tuple[int, int, int, int]) -> np.ndarray:
     left, top, right, bottom = bbox
     return pixels[max(0, top):bottom, max(0, left):right]
-
-
-def _rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
-    """`lines` grouped into rows in reading order, as `reading_order` groups their boxes."""
-    pool = list(lines)
-    out = []
-    for row in reading_order([WordBox(line.text, line.kept.calibrated, line.bbox) for line in lines]):
-        group = []
-        for box in row:
-            match = next(line for line in pool if line.bbox == box.bbox and line.text == box.text)
-            pool.remove(match)
-            group.append(match)
-        out.append(group)
-    return out
 
 
 def _reading(engine: str, lines: list[OcrLine], reads: list[LineRead], seconds: float, model: str) -> Reading:

@@ -1,10 +1,10 @@
-"""OCR result dataclasses (all JSON-serializable through `to_dict()`) and reading-order helpers."""
+"""OCR result dataclasses (all JSON-serializable through `to_dict()`) and their text helpers."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from banglahate_gui.ocr.layout import text_blocks
+from banglahate_gui.ocr.layout import reading_order, text_blocks
 
 
 @dataclass
@@ -132,8 +132,7 @@ class OcrResult:
 
     def block_text(self, block: list[int]) -> str:
         """The text of the lines `block` indexes, in reading order (rows top to bottom, left to right)."""
-        chosen = [self.lines[i] for i in block]
-        return lines_text(reading_order([WordBox(line.text, 0.0, line.bbox) for line in chosen]))
+        return lines_text(reading_order([self.lines[i] for i in block]))
 
     def to_dict(self) -> dict:
         """Every field, plus `blocks` (recomputed from the lines on `from_dict`)."""
@@ -173,23 +172,6 @@ def weighted_confidence(boxes: list[WordBox]) -> float:
     return sum(box.confidence * len(box.text) for box in boxes) / total
 
 
-def reading_order(boxes: list[WordBox]) -> list[list[WordBox]]:
-    """Group boxes into lines (vertical centre inside a line's span), lines top to bottom,
-    boxes left to right."""
-    lines: list[list[WordBox]] = []
-    for box in sorted(boxes, key=lambda b: (b.bbox[1] + b.bbox[3]) / 2):
-        centre = (box.bbox[1] + box.bbox[3]) / 2
-        for line in lines:
-            top = min(b.bbox[1] for b in line)
-            bottom = max(b.bbox[3] for b in line)
-            if top <= centre <= bottom:
-                line.append(box)
-                break
-        else:
-            lines.append([box])
-    lines.sort(key=lambda line: min(b.bbox[1] for b in line))
-    return [sorted(line, key=lambda b: b.bbox[0]) for line in lines]
-
-
-def lines_text(lines: list[list[WordBox]]) -> str:
-    return "\n".join(" ".join(box.text for box in line) for line in lines)
+def lines_text(rows: list[list[WordBox]] | list[list[OcrLine]]) -> str:
+    """Rows of boxes or lines as text: a row per line, its items joined by spaces."""
+    return "\n".join(" ".join(item.text for item in row) for row in rows)

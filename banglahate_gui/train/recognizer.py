@@ -111,10 +111,15 @@ def training_fonts() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return bengali, latin
 
 
-def load_recognizer_state(folder: Path, name: str = NAME) -> dict[str, torch.Tensor]:
-    """The tensors of FOLDER/NAME.pth (this format, "module." prefixes removed), loaded weights-only."""
-    state = torch.load(Path(folder) / f"{name}.pth", map_location="cpu", weights_only=True)
+def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
+    """The tensors of an EasyOCR recognizer file, loaded weights-only, "module." prefixes removed."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
     return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def load_recognizer_state(folder: Path, name: str = NAME) -> dict[str, torch.Tensor]:
+    """The tensors of FOLDER/NAME.pth (this format)."""
+    return load_tensors(Path(folder) / f"{name}.pth")
 
 
 def render_line(text: str, bengali: str, latin: str, rng: random.Random, style: str | None = None,
@@ -209,8 +214,7 @@ def build_model(config: RecognizerConfig) -> Model:
     """EasyOCR's gen-2 network for `CHARACTERS`; with `config.init`, weights copied from english_g2."""
     model = Model(1, config.output_channel, config.hidden_size, len(CHARACTERS) + 1)
     if config.init:
-        source_state = {k.removeprefix("module."): v for k, v in
-                        torch.load(config.init, map_location="cpu", weights_only=True).items()}
+        source_state = load_tensors(config.init)
         state = model.state_dict()
         state.update({k: v for k, v in source_state.items() if not k.startswith("Prediction.")})
         old = ["[blank]"] + list(_english_g2_characters())

@@ -39,7 +39,8 @@ from banglahate_gui.ocr import OcrReader
 from banglahate_gui.ocr.calibration import SUFFIX
 from banglahate_gui.ocr.metrics import cer, span_cer
 from banglahate_gui.ocr.preprocess import prepare
-from banglahate_gui.ocr.result import WordBox, lines_text, reading_order
+from banglahate_gui.ocr.layout import reading_order
+from banglahate_gui.ocr.result import WordBox, lines_text
 from banglahate_gui.train.ocr_calibration import labelled_captions, make_meme
 
 CONFIGS = ("readtext", "tesseract", "gated", "gated_all")
