@@ -183,8 +183,11 @@ def triage(paths: Iterable[str | Path], out: str | Path | None = None, *, bundle
         jobs = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
         if todo and device == "cpu" and (workers > 1 or engine == "ray") and address is None:
             from banglahate_gui.model.onnx import ensure_plan
+            from banglahate_gui.ocr import craft_onnx
+            from banglahate_gui.ocr.reader import OcrReader
 
-            ensure_plan(bundle_path, _threads(workers))  # the ONNX export and timing, once, before the workers
+            ensure_plan(bundle_path, _threads(workers))  # the ONNX exports and timings, once, before the workers
+            craft_onnx.ensure_plan(OcrReader(ocr).easyocr, _threads(workers))
         if engine == "ray":
             from banglahate_gui.triage_ray import run_ray
 

@@ -6,6 +6,9 @@ corpus captions, as in benchmarks/ocr), each with a fresh cache, so start-up (im
 is included in both timings; `--ray` also times `triage --engine ray` and checks its rows equal the
 local engine's. Memory: the summed RSS of the triage process and its workers when the
 cache first holds `--rss-from` analyses vs when it first holds all of them (sampled every 0.5 s).
+Sustained rate: images analysed after the `--rss-from`-th one per second until the last (start-up and
+model loading left out), for triage from the same samples, for `classify DIR` from the time each
+result line is printed.
 
     nice -n 10 python benchmarks/triage.py --images 40 --rss-from 10 --json triage_bench.json
 """
@@ -75,13 +78,13 @@ def run_triage(folder: Path, work: Path, workers: int | None, rss_from: int, ext
     cache, out = work / "cache.sqlite", work / "rows.csv"
     command = [sys.executable, "-m", "banglahate_gui.cli", "triage", str(folder), "--out", str(out),
                "--cache", str(cache), "--quiet", *extra] + (["--workers", str(workers)] if workers else [])
-    samples: list[tuple[int, int]] = []  # (analyses in the cache, RSS kB)
+    samples: list[tuple[float, int, int]] = []  # (seconds, analyses in the cache, RSS kB)
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def sample() -> None:
         while proc.poll() is None:
-            samples.append((_cache_count(cache), _rss_kb(proc.pid)))
+            samples.append((time.perf_counter() - start, _cache_count(cache), _rss_kb(proc.pid)))
             time.sleep(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -91,13 +94,17 @@ def run_triage(folder: Path, work: Path, workers: int | None, rss_from: int, ext
     sampler.join()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"triage failed ({proc.returncode}): {stderr[-2000:]}")
-    measured = [(count, rss) for count, rss in samples if rss]
-    final = max((count for count, _ in measured), default=0)
-    at_from = next((rss for count, rss in measured if count >= rss_from), None)
-    at_end = next((rss for count, rss in measured if count == final), None)  # just after the last analysis
+    measured = [(at, count, rss) for at, count, rss in samples if rss]
+    final = max((count for _, count, _ in measured), default=0)
+    start_from = next(((at, count, rss) for at, count, rss in measured if count >= rss_from), None)
+    end = next(((at, count, rss) for at, count, rss in measured if count == final), None)  # just after the last
+    sustained = None
+    if start_from and end and end[0] > start_from[0]:
+        sustained = round((end[1] - start_from[1]) / (end[0] - start_from[0]), 3)
     return {"seconds": round(seconds, 1), "summary": stdout.strip().splitlines()[:3],
-            "rss_kb_at_from": at_from, "rss_kb_at_end": at_end,
-            "rss_growth": round(at_end / at_from - 1, 4) if at_from and at_end else None}
+            "rss_kb_at_from": start_from and start_from[2], "rss_kb_at_end": end and end[2],
+            "rss_growth": round(end[2] / start_from[2] - 1, 4) if start_from and end else None,
+            "sustained_images_per_s": sustained}
 
 
 def same_rows(a: Path, b: Path, tolerance: float = 1e-4) -> bool:
@@ -123,14 +130,21 @@ def same_rows(a: Path, b: Path, tolerance: float = 1e-4) -> bool:
     return True
 
 
-def run_classify_dir(folder: Path) -> float:
+def run_classify_dir(folder: Path, rss_from: int) -> dict:
+    """Seconds for `classify DIR --json`, and its sustained rate after the `rss_from`-th printed result."""
     command = [sys.executable, "-m", "banglahate_gui.cli", "classify", str(folder), "--json"]
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    printed = [time.perf_counter() - start for line in proc.stdout if line.startswith("{")]
+    stderr = proc.stderr.read()
+    proc.wait()
     seconds = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"classify failed ({done.returncode}): {done.stderr[-2000:]}")
-    return seconds
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"classify failed ({proc.returncode}): {stderr[-2000:]}")
+    sustained = None
+    if len(printed) > rss_from and printed[-1] > printed[rss_from - 1]:
+        sustained = round((len(printed) - rss_from) / (printed[-1] - printed[rss_from - 1]), 3)
+    return {"seconds": round(seconds, 1), "sustained_images_per_s": sustained}
 
 
 def run_texts(texts: list[str], single: int) -> dict:
@@ -179,10 +193,14 @@ def main(argv: list[str] | None = None) -> None:
         report["triage"] = {**triage, "images_per_s": round(args.images / triage["seconds"], 3)}
         print(json.dumps(report["triage"], ensure_ascii=False), flush=True)
         if not args.skip_classify_dir:
-            seconds = run_classify_dir(work / "folder")
-            report["classify_dir"] = {"seconds": round(seconds, 1), "images_per_s": round(args.images / seconds, 3)}
-            report["triage_vs_classify_dir"] = round(seconds / triage["seconds"], 2)
-            print(json.dumps(report["classify_dir"]), f"ratio {report['triage_vs_classify_dir']}", flush=True)
+            classify = run_classify_dir(work / "folder", args.rss_from)
+            report["classify_dir"] = {**classify, "images_per_s": round(args.images / classify["seconds"], 3)}
+            report["triage_vs_classify_dir"] = round(classify["seconds"] / triage["seconds"], 2)
+            if classify["sustained_images_per_s"] and triage["sustained_images_per_s"]:
+                report["triage_vs_classify_dir_sustained"] = round(
+                    triage["sustained_images_per_s"] / classify["sustained_images_per_s"], 2)
+            print(json.dumps(report["classify_dir"]), f"ratio {report['triage_vs_classify_dir']}",
+                  f"sustained ratio {report.get('triage_vs_classify_dir_sustained')}", flush=True)
         if args.ray:
             (work / "ray").mkdir()
             ray = run_triage(work / "folder", work / "ray", args.workers, args.rss_from, ("--engine", "ray"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from banglahate_gui.errors import OcrUnavailableError
-from banglahate_gui.ocr import trust
+from banglahate_gui.ocr import craft_onnx, trust
 from banglahate_gui.ocr.preprocess import to_gray
 from banglahate_gui.ocr.layout import reading_order
 from banglahate_gui.ocr.result import Reading, WordBox, lines_text, weighted_confidence
@@ -24,6 +24,7 @@ from banglahate_gui.ocr.result import Reading, WordBox, lines_text, weighted_con
 NAME = "easyocr"
 DETECTOR_FILE = trust.DETECTOR_FILE
 _READERS: dict[tuple, object] = {}  # one easyocr.Reader per (langs, model_dir, gpu, recognizer files' hashes), shared
+_DETECTING: dict[tuple, object] = {}  # the same key: that reader, or its copy whose CRAFT runs on ONNX Runtime
 _READERS_LOCK = threading.Lock()
 # CRAFT settings for `read_lines`: the long side is detected at <= 640 px (readtext: 2560), which found the
 # same lines as 2560 on 8 styled memes (a spot check, not a benchmark row) at a fraction of the detector cost
@@ -87,17 +88,32 @@ class EasyOcrEngine:
         """The shared `easyocr.Reader` for these settings, built on first use (thread-safe); rebuilt when the
         recognizer's files change (the key holds their hashes, as `OcrConfig.cache_key` does)."""
         with _READERS_LOCK:
-            hashes = self._recognizer_hashes()
-            key = (self.langs, self.model_dir, self.gpu, self.recognizer_dir, hashes)
-            if key not in _READERS:
-                self.check()
-                try:
-                    with _quiet():
-                        _READERS[key] = self._build(hashes)
-                except FileNotFoundError as exc:
-                    raise OcrUnavailableError(
-                        f"EasyOCR weights missing in {self._folders()}: {exc}; set BANGLAHATE_EASYOCR_DIR") from None
-            return _READERS[key]
+            return self._shared_reader()[1]
+
+    def detecting_reader(self):
+        """`reader()`, or its copy whose CRAFT detector runs on ONNX Runtime where that is faster on this
+        CPU (`ocr.craft_onnx`; decided once per reader). `read_lines` detects with it; `reader()` stays
+        EasyOCR as shipped (the benchmarks' `readtext` baseline)."""
+        with _READERS_LOCK:
+            key, reader = self._shared_reader()
+            if key not in _DETECTING:
+                with _quiet():
+                    _DETECTING[key] = craft_onnx.accelerated(reader)
+            return _DETECTING[key]
+
+    def _shared_reader(self) -> tuple[tuple, object]:
+        """(key, reader), building the reader on first use; the caller holds `_READERS_LOCK`."""
+        hashes = self._recognizer_hashes()
+        key = (self.langs, self.model_dir, self.gpu, self.recognizer_dir, hashes)
+        if key not in _READERS:
+            self.check()
+            try:
+                with _quiet():
+                    _READERS[key] = self._build(hashes)
+            except FileNotFoundError as exc:
+                raise OcrUnavailableError(
+                    f"EasyOCR weights missing in {self._folders()}: {exc}; set BANGLAHATE_EASYOCR_DIR") from None
+        return key, _READERS[key]
 
     def _recognizer_hashes(self) -> trust.RecognizerHashes | None:
         """The custom recognizer files' hashes; None for the built-in one or an unreadable folder (`check` says why)."""
@@ -137,7 +153,7 @@ class EasyOcrEngine:
 
         One `WordBox` per detected box with the recognizer's raw confidence, in detection pixels;
         boxes the recognizer returned no text for are kept with text "" (the caller decides)."""
-        reader = self.reader()
+        reader = self.detecting_reader()
         height, width = pixels.shape[:2]
         with _quiet():
             horizontal, free = reader.detect(pixels, **DETECT_OPTIONS)

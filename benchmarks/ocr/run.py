@@ -15,6 +15,7 @@ weighted, by the shipped classifier (`Moderator.load()`) on each reading vs on t
 Rows are cached per configuration under --rows, so a run resumes and `--configs gated` redoes one.
 
     python benchmarks/ocr/run.py --per-style 10 --json ocr_benchmark.json
+    BANGLAHATE_INFERENCE=onnx-int8 python benchmarks/ocr/run.py ...   # the int8 detector (own row cache)
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ from banglahate_gui.train.ocr_calibration import labelled_captions, make_meme
 
 CONFIGS = ("readtext", "tesseract", "gated", "gated_all")
 TEST_SEED = 900_000  # the calibration uses seeds 1_000..400_000
+DEV_SEED = 500_000
 PHOTOS = Path("../shared/memes/indicphotoocr_bn_scene/full")
+DEV_PHOTOS = Path("/usr/share/backgrounds")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
@@ -84,9 +87,10 @@ def load_captions(data_dir: Path) -> dict[str, list[str]]:
     return out
 
 
-def test_memes(data_dir: Path, photos_dir: Path, per_style: int, seed: int = TEST_SEED):
-    """(style, seed, pixels, caption, label) of the seeded test split."""
-    labels = labelled_captions(data_dir, "test")
+def test_memes(data_dir: Path, photos_dir: Path, per_style: int, seed: int = TEST_SEED, split: str = "test"):
+    """(style, seed, pixels, caption, label) of the seeded test split; `split="calibration"` with Debian's
+    photos and `DEV_SEED` is the development split that layout rules are tuned on."""
+    labels = labelled_captions(data_dir, split)
     captions = list(labels)
     photos = photo_backgrounds(photos_dir)
     if not photos:
@@ -105,12 +109,19 @@ def _source(caption: str, labels: dict[str, int]) -> str:
 
 
 def ocr_models_key(reader: OcrReader) -> str:
-    """12 hex digits naming the recognizer weights and calibration file the gate uses."""
+    """12 hex digits naming the recognizer weights and calibration file the gate uses, and the detector's
+    runtime ("-int8" for the int8 detector, whose lines differ; PyTorch and fp32 ONNX read the same)."""
+    detector = "-int8" if detector_variant(reader) == "int8" else ""
     folder, name = reader.easyocr.recognizer_dir, reader.easyocr.custom
     if not folder or not name:
-        return "builtin"
+        return "builtin" + detector
     files = [Path(folder) / f"{name}.pth", Path(folder) / f"{name}{SUFFIX}"]
-    return hashlib.sha256(b"".join(p.read_bytes() for p in files if p.is_file())).hexdigest()[:12]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in files if p.is_file())).hexdigest()[:12] + detector
+
+
+def detector_variant(reader: OcrReader) -> str:
+    """The CRAFT runtime the gate detects with: "torch", "fp32" or "int8" (`ocr.craft_onnx`)."""
+    return getattr(reader.easyocr.detecting_reader().detector, "variant", "torch")
 
 
 def cpu_seconds() -> float:
@@ -142,7 +153,7 @@ def read(config: str, reader: OcrReader, pixels: np.ndarray) -> dict:
 def run(args, reader: OcrReader) -> dict[str, list[dict]]:
     args.rows.mkdir(parents=True, exist_ok=True)
     out: dict[str, list[dict]] = {}
-    memes = list(test_memes(args.data_dir, args.photos, args.per_style))
+    memes = list(test_memes(args.data_dir, args.photos, args.per_style, **args.memes))
     for config in CONFIGS:
         path = args.rows / f"{config}.jsonl"
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.is_file() else []
@@ -239,7 +250,10 @@ def markdown(summary: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--photos", type=Path, default=PHOTOS, help="test-split photos (never used for calibration)")
+    parser.add_argument("--split", choices=("test", "dev"), default="test",
+                        help="test: the benchmark; dev: calibration-split captions on Debian's photos (for tuning)")
+    parser.add_argument("--photos", type=Path, default=None,
+                        help=f"photos (default: {PHOTOS} for test, never used for calibration; {DEV_PHOTOS} for dev)")
     parser.add_argument("--per-style", type=int, default=10)
     parser.add_argument("--configs", default=",".join(CONFIGS), help=f"which of {CONFIGS} to (re)run")
     parser.add_argument("--rows", type=Path, default=Path("ocr_benchmark_rows"), help="per-configuration row cache")
@@ -248,6 +262,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the app uses the machine's cores)")
     args = parser.parse_args(argv)
     args.configs = [c for c in args.configs.split(",") if c]
+    dev = args.split == "dev"
+    args.photos = args.photos or (DEV_PHOTOS if dev else PHOTOS)
+    args.memes = dict(seed=DEV_SEED if dev else TEST_SEED, split="calibration" if dev else "test")
 
     import torch
 
@@ -255,10 +272,10 @@ def main(argv: list[str] | None = None) -> None:
 
     torch.set_num_threads(args.threads)
     reader = OcrReader()
-    args.rows = args.rows / ocr_models_key(reader)  # rows of other weights or maps are never reused
+    args.rows = args.rows / args.split / ocr_models_key(reader)  # rows of other weights or maps are never reused
     rows = run(args, reader)
     reader.read(Image.new("RGB", (64, 32), "white"))  # engines built before anything is timed
-    timing = speed(reader, test_memes(args.data_dir, args.photos, args.speed)) if args.speed else {}
+    timing = speed(reader, test_memes(args.data_dir, args.photos, args.speed, **args.memes)) if args.speed else {}
     moderator = Moderator.load(ocr=reader.config)
     moderator.classify(["তুই একটা বাজে লোক"])  # warm-up, then one timed single-text call
     start = time.perf_counter()
@@ -272,6 +289,7 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps({"rows": speed_rows, "one_run": timing}))
     args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                      "engines": reader.available_engines(), "speed": timing,
+                                     "detector": detector_variant(reader),
                                      "speed_from_rows": speed_rows, "summary": summary},
                                     ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {args.json}")
