@@ -134,13 +134,14 @@ def run_classify_dir(folder: Path, rss_from: int) -> dict:
     """Seconds for `classify DIR --json`, and its sustained rate after the `rss_from`-th printed result."""
     command = [sys.executable, "-m", "banglahate_gui.cli", "classify", str(folder), "--json"]
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    printed = [time.perf_counter() - start for line in proc.stdout if line.startswith("{")]
-    stderr = proc.stderr.read()
-    proc.wait()
-    seconds = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"classify failed ({proc.returncode}): {stderr[-2000:]}")
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:  # a file: a full stderr pipe would block
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        printed = [time.perf_counter() - start for line in proc.stdout if line.startswith("{")]
+        proc.wait()
+        seconds = time.perf_counter() - start
+        errors.seek(0)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"classify failed ({proc.returncode}): {errors.read()[-2000:]}")
     sustained = None
     if len(printed) > rss_from and printed[-1] > printed[rss_from - 1]:
         sustained = round((len(printed) - rss_from) / (printed[-1] - printed[rss_from - 1]), 3)

@@ -89,7 +89,7 @@ def load_captions(data_dir: Path) -> dict[str, list[str]]:
 
 def test_memes(data_dir: Path, photos_dir: Path, per_style: int, seed: int = TEST_SEED, split: str = "test"):
     """(style, seed, pixels, caption, label) of the seeded test split; `split="calibration"` with Debian's
-    photos and `DEV_SEED` is the development split that layout rules are tuned on."""
+    photos and `DEV_SEED` is the development split (`--split dev`), for trying changes without the test split."""
     labels = labelled_captions(data_dir, split)
     captions = list(labels)
     photos = photo_backgrounds(photos_dir)
