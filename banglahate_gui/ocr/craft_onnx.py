@@ -71,18 +71,18 @@ class OnnxCraft:
         return torch.from_numpy(scores), None  # EasyOCR's test_net reads only the score maps
 
 
-def accelerated(reader, cache_dir: Path | None = None):
+def accelerated(reader):
     """`reader` itself, or a shallow copy whose detector runs on ONNX Runtime (see the module docstring)."""
     asked = requested_inference()
     if asked == "torch" or str(getattr(reader, "device", "cpu")) != "cpu" or not onnx_available():
         return reader
     try:
-        candidates = variants(reader.detector, asked, cache_dir)
+        candidates = variants(reader.detector, asked)
         if not candidates:
             return reader
         choice = next(iter(candidates))
         if asked == "auto":
-            choice = measure(reader.detector, candidates, cache_dir)["choice"]
+            choice = measure(reader.detector, candidates)["choice"]
             if choice == "torch":
                 return reader
         fast = copy.copy(reader)
@@ -93,14 +93,14 @@ def accelerated(reader, cache_dir: Path | None = None):
         return reader
 
 
-def variants(detector, asked: str, cache_dir: Path | None = None) -> dict[str, bytes]:
+def variants(detector, asked: str) -> dict[str, bytes]:
     """The checked ONNX bytes `asked` may use, by variant: int8 for "onnx-int8" when shipped and intact,
     else fp32 when its export matches PyTorch."""
     found: dict[str, bytes] = {}
     if asked == "onnx-int8" and (int8 := shipped_int8()) is not None:
         found["int8"] = int8
     if not found:
-        data, plan = prepare(detector, cache_dir)
+        data, plan = prepare(detector)
         if plan["parity_ok"]:
             found["fp32"] = data
         else:
@@ -148,17 +148,17 @@ def ensure_plan(engine, threads: int) -> None:
         torch.set_num_threads(previous)
 
 
-def plan_folder(cache_dir: Path | None = None) -> Path:
+def plan_folder() -> Path:
+    """`<cache dir>/onnx/craft-<weights sha>/` (the analysis cache's folder, `$BANGLAHATE_CACHE_DIR` if set)."""
     from banglahate_gui.cache import default_cache_path
 
-    base = Path(cache_dir) if cache_dir is not None else default_cache_path().parent
-    return base / "onnx" / f"craft-{PINNED_FILES[DETECTOR_FILE][:16]}"
+    return default_cache_path().parent / "onnx" / f"craft-{PINNED_FILES[DETECTOR_FILE][:16]}"
 
 
-def prepare(detector, cache_dir: Path | None = None) -> tuple[bytes, dict]:
+def prepare(detector) -> tuple[bytes, dict]:
     """The checked fp32 ONNX bytes and their plan: reused when `plan.json` names this detector and the
     file still has its recorded SHA-256, else exported and compared with PyTorch on the probe."""
-    folder = plan_folder(cache_dir)
+    folder = plan_folder()
     found = read_plan(folder)
     if found is not None:
         return found
@@ -208,12 +208,12 @@ def export(detector, out: Path) -> None:
                           do_constant_folding=True)
 
 
-def measure(detector, candidates: dict[str, bytes], cache_dir: Path | None = None) -> dict:
+def measure(detector, candidates: dict[str, bytes]) -> dict:
     """Seconds per probe of PyTorch and each candidate at the current thread count (best of `ROUNDS`,
     interleaved) and the choice (an ONNX variant only when `FASTER`), remembered in `speed.json`."""
     threads = _threads()
     key = f"{threads} threads: " + ", ".join(f"{name} {sha256_bytes(data)[:12]}" for name, data in candidates.items())
-    path = plan_folder(cache_dir) / SPEED_FILE
+    path = plan_folder() / SPEED_FILE
     try:
         known = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
