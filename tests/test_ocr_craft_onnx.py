@@ -102,6 +102,9 @@ def test_auto_measures_once_per_thread_count(engine, fresh, monkeypatch):
     [(key, entry)] = speed.items()
     assert key.startswith("1 threads: fp32 ") and entry["choice"] in ("fp32", "torch")  # int8 only on request
     monkeypatch.setattr(craft_onnx, "ROUNDS", None)  # a second measurement would fail: none happens
+    with monkeypatch.context() as patch:  # prepared already: not even an EasyOCR reader is built
+        patch.setattr(engine, "reader", lambda: pytest.fail("a prepared plan needs no reader"))
+        craft_onnx.ensure_plan(engine, 1)
     candidates = craft_onnx.variants(engine.reader().detector, "auto")
     previous = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -138,6 +138,10 @@ def ensure_plan(engine, threads: int) -> None:
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
+        cached = read_plan(plan_folder())  # exported and timed already: no reader to build in this process
+        if cached is not None and (not cached[1]["parity_ok"] or
+                                   _usable(_speeds().get(_speed_key({"fp32": cached[0]})), {"fp32": cached[0]})):
+            return
         detector = engine.reader().detector
         candidates = variants(detector, asked)
         if candidates:
@@ -211,16 +215,10 @@ def export(detector, out: Path) -> None:
 def measure(detector, candidates: dict[str, bytes]) -> dict:
     """Seconds per probe of PyTorch and each candidate at the current thread count (best of `ROUNDS`,
     interleaved) and the choice (an ONNX variant only when `FASTER`), remembered in `speed.json`."""
-    threads = _threads()
-    key = f"{threads} threads: " + ", ".join(f"{name} {sha256_bytes(data)[:12]}" for name, data in candidates.items())
-    path = plan_folder() / SPEED_FILE
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    if isinstance(known.get(key), dict) and known[key].get("choice") in ("torch", *candidates):
+    known, key = _speeds(), _speed_key(candidates)
+    if _usable(known.get(key), candidates):
         return known[key]
-    image = probe()
+    threads, image = _threads(), probe()
     runs = {"torch": detector, **{name: OnnxCraft(data, threads, name) for name, data in candidates.items()}}
     best = {name: float("inf") for name in runs}
     for run in runs.values():  # warm-up
@@ -233,9 +231,26 @@ def measure(detector, candidates: dict[str, bytes]) -> dict:
     fastest = min(candidates, key=best.get)
     entry = {"seconds": {name: round(s, 4) for name, s in best.items()},
              "choice": fastest if best[fastest] * FASTER <= best["torch"] else "torch"}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_json(path, {**known, key: entry})
+    plan_folder().mkdir(parents=True, exist_ok=True)
+    _write_json(plan_folder() / SPEED_FILE, {**known, key: entry})
     return entry
+
+
+def _speeds() -> dict:
+    """`speed.json`: the measured choice per thread count and candidate files (empty when unreadable)."""
+    try:
+        known = json.loads((plan_folder() / SPEED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _speed_key(candidates: dict[str, bytes]) -> str:
+    return f"{_threads()} threads: " + ", ".join(f"{name} {sha256_bytes(data)[:12]}" for name, data in candidates.items())
+
+
+def _usable(entry, candidates: dict[str, bytes]) -> bool:
+    return isinstance(entry, dict) and entry.get("choice") in ("torch", *candidates)
 
 
 def probe() -> np.ndarray:

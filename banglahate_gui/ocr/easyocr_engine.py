@@ -155,13 +155,8 @@ class EasyOcrEngine:
         boxes the recognizer returned no text for are kept with text "" (the caller decides)."""
         reader = self.detecting_reader()
         height, width = pixels.shape[:2]
-        with _quiet():
-            horizontal, free = reader.detect(pixels, **DETECT_OPTIONS)
-        found = [(b[0], b[2], b[1], b[3]) for b in horizontal[0]]
-        found += [(min(p[0] for p in poly), min(p[1] for p in poly), max(p[0] for p in poly), max(p[1] for p in poly))
-                  for poly in free[0]]  # slanted boxes: their upright bounding rectangle
         boxes = []
-        for left, top, right, bottom in found:
+        for left, top, right, bottom in detect_boxes(reader, pixels):
             box = (max(0, int(left)), max(0, int(top)), min(width, int(right)), min(height, int(bottom)))
             if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 and box not in boxes:
                 boxes.append(box)
@@ -184,6 +179,16 @@ class EasyOcrEngine:
         ordered = [box for line in lines for box in line]
         return Reading(NAME, lines_text(lines), weighted_confidence(ordered), ordered,
                        time.perf_counter() - start, self.recognizer())
+
+
+def detect_boxes(reader, pixels: np.ndarray) -> list[tuple]:
+    """CRAFT's line boxes for `pixels` at `DETECT_OPTIONS` as (left, top, right, bottom), as `reader`
+    (an `easyocr.Reader`) detects them; slanted boxes become their upright bounding rectangle."""
+    with _quiet():
+        horizontal, free = reader.detect(pixels, **DETECT_OPTIONS)
+    found = [(b[0], b[2], b[1], b[3]) for b in horizontal[0]]
+    return found + [(min(p[0] for p in poly), min(p[1] for p in poly), max(p[0] for p in poly),
+                     max(p[1] for p in poly)) for poly in free[0]]
 
 
 def custom_recognizer_name(folder: str | Path) -> str | None:

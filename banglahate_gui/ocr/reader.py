@@ -126,11 +126,13 @@ class OcrReader:
                 raise
             lines, page = self._page(pixels, notify, timings)
             return lines, [page], f"EasyOCR unavailable ({exc}): used Tesseract"
-        lines = []
+        lines, contexts = [], {}  # contexts: per line, for the Tesseract re-read's map too
         for box in detected:
             bbox = tuple(int(round(v / scale)) for v in box.bbox)
-            read = self._line("easyocr", box.text, box.confidence, line_context(_crop(pixels, bbox)))
+            context = line_context(_crop(pixels, bbox))
+            read = self._line("easyocr", box.text, box.confidence, context)
             lines.append(OcrLine(bbox, read, [read]))
+            contexts[id(lines[-1])] = context
         easy = _reading("easyocr", lines, [line.kept for line in lines], timings["easyocr"], self.easyocr.recognizer())
         if engine == "easyocr":
             return [line for line in lines if line.text], [easy], "engine forced: EasyOCR"
@@ -157,7 +159,7 @@ class OcrReader:
         timings["tesseract"] = time.perf_counter() - step
         won = 0
         for line, (text, raw) in zip(low, reads):
-            other = self._line("tesseract", text, raw, line_context(_crop(pixels, line.bbox)))
+            other = self._line("tesseract", text, raw, contexts[id(line)])
             line.reads.append(other)
             line.kept = better(line.reads[0], other)
             won += line.kept is other

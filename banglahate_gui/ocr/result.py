@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 from banglahate_gui.ocr.layout import reading_order, text_blocks
 
@@ -124,10 +125,10 @@ class OcrResult:
     calibration: str = ""
     light_page: bool = False
 
-    @property
+    @cached_property
     def blocks(self) -> list[list[int]]:
         """Indices into `lines` per message block, top to bottom (one block unless a multi-message
-        screenshot; none without lines)."""
+        screenshot; none without lines). Computed once: a result's lines do not change."""
         return text_blocks(self.lines, self.image_size, self.light_page)
 
     def block_text(self, block: list[int]) -> str:

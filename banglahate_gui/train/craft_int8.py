@@ -25,7 +25,7 @@ from banglahate_gui.defaults import default_data_dir
 from banglahate_gui.data.synth_memes import MEME_STYLES, photo_backgrounds
 from banglahate_gui.hashing import sha256_file
 from banglahate_gui.ocr import craft_onnx
-from banglahate_gui.ocr.easyocr_engine import DETECT_OPTIONS
+from banglahate_gui.ocr.easyocr_engine import DETECT_OPTIONS, detect_boxes
 from banglahate_gui.ocr.trust import DETECTOR_FILE, PINNED_FILES
 from banglahate_gui.train.ocr_calibration import PHOTOS, make_meme, meme_captions
 
@@ -71,14 +71,6 @@ def iou(a, b) -> float:
     return inter / union if union else 0.0
 
 
-def boxes(reader, pixels: np.ndarray) -> list[tuple[int, int, int, int]]:
-    horizontal, free = reader.detect(pixels, **DETECT_OPTIONS)
-    found = [(b[0], b[2], b[1], b[3]) for b in horizontal[0]]
-    found += [(min(p[0] for p in poly), min(p[1] for p in poly), max(p[0] for p in poly), max(p[1] for p in poly))
-              for poly in free[0]]
-    return found
-
-
 def compare(reader, data: bytes, memes: list[np.ndarray]) -> dict:
     """Line-box agreement of the int8 detector with PyTorch's on `memes`, and seconds per meme of each."""
     import torch
@@ -87,7 +79,7 @@ def compare(reader, data: bytes, memes: list[np.ndarray]) -> dict:
     fast.detector = craft_onnx.OnnxCraft(data, torch.get_num_threads())
     matched = total = 0
     for pixels in memes:
-        reference, found = boxes(reader, pixels), boxes(fast, pixels)
+        reference, found = detect_boxes(reader, pixels), detect_boxes(fast, pixels)
         total += len(reference)
         matched += sum(any(iou(box, other) >= IOU for other in found) for box in reference)
     speed = {}
@@ -95,10 +87,10 @@ def compare(reader, data: bytes, memes: list[np.ndarray]) -> dict:
         torch.set_num_threads(threads)
         fast.detector = craft_onnx.OnnxCraft(data, threads)
         for name, which in (("torch", reader), ("int8", fast)):
-            boxes(which, memes[0])
+            detect_boxes(which, memes[0])
             started = time.perf_counter()
             for pixels in memes[:8]:
-                boxes(which, pixels)
+                detect_boxes(which, pixels)
             speed.setdefault(str(threads), {})[name] = round((time.perf_counter() - started) / len(memes[:8]), 3)
     return {"lines": total, "matched": matched, "agreement": round(matched / max(1, total), 4), "iou": IOU,
             "seconds_per_meme": speed}
