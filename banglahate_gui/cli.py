@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from banglahate_gui import __version__
-from banglahate_gui.defaults import DEFAULT_DEVICE, DEVICES, OCR_THRESHOLD, default_data_dir
+from banglahate_gui.defaults import DEFAULT_DEVICE, DEVICES, OCR_THRESHOLD, TEXT_SCOPE, TEXT_SCOPES, default_data_dir
 from banglahate_gui.errors import BanglaHateError
 
 ENGINE_CHOICES = ("auto", "easyocr", "tesseract")
@@ -104,7 +104,8 @@ def _progress(items: list, label: str) -> Iterable:
 def _ocr_config(args: argparse.Namespace):
     from banglahate_gui.ocr import OcrConfig
 
-    return OcrConfig(threshold=args.threshold, recognizer_dir=getattr(args, "recognizer", None))
+    return OcrConfig(threshold=args.threshold, recognizer_dir=getattr(args, "recognizer", None),
+                     text_scope=getattr(args, "text_scope", TEXT_SCOPE))
 
 
 def _engine(args: argparse.Namespace) -> str | None:
@@ -162,6 +163,11 @@ def _human_analysis(d: dict) -> str:
         head += f"  [OCR {d['ocr']['engine']} {d['ocr']['confidence']:.2f}]"
     note = "  (text truncated)" if d["truncated"] else ""
     out = f"{head}{note}\n  {_human_prediction(d['prediction'])}\n  text: {d['normalized_text']}"
+    ocr = d["ocr"] or {}
+    left_out = [line["text"] for line in ocr.get("lines", []) if line.get("role") == "background"] \
+        if ocr and d["text"] != ocr["text"] else []
+    if left_out:
+        out += f"\n  background (not classified; --text-scope all adds it): {' | '.join(left_out)}"
     blocks = d.get("blocks") or []
     if blocks:  # a thread or chat screenshot: the riskiest message decided the prediction above
         out += f"\n  {len(blocks)} messages; the prediction is message {d['riskiest_block'] + 1}'s (the riskiest):"
@@ -270,7 +276,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     unknown = [t for t in args.task or () if t not in known]
     if unknown:
         raise BanglaHateError(f"--task {', '.join(unknown)}: not a task of this bundle; its tasks: {', '.join(known)}")
-    text = args.text if args.text is not None else moderator.read(Path(args.image), _engine(args)).text
+    text = args.text if args.text is not None else \
+        moderator.read(Path(args.image), _engine(args)).classified_text(args.text_scope)
     explanation = moderator.explain(text, tasks=args.task, num_samples=args.samples, seed=args.seed)
     if args.json:
         print(dumps(explanation.to_dict()))
@@ -381,11 +388,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="encoder runtime on the CPU (default: $BANGLAHATE_INFERENCE, else auto = the fastest "
                             "measured here; CUDA always uses PyTorch)")
 
+    def text_scope_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--text-scope", choices=TEXT_SCOPES, default=TEXT_SCOPE,
+                       help="which lines of an image are classified: caption (the caption lines; every line when "
+                            "none is marked caption) or all (background lines too); default: %(default)s")
+
     def ocr_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--engine", default="auto", choices=ENGINE_CHOICES, help="auto = EasyOCR with Tesseract fallback")
         p.add_argument("--threshold", type=_threshold, default=OCR_THRESHOLD, help="EasyOCR confidence below which Tesseract runs")
         p.add_argument("--recognizer", help="EasyOCR recognizer folder (NAME.yaml/.py/.pth), or 'builtin' "
                                             "(default: the shipped Bengali+Latin one)")
+        text_scope_opt(p)
 
     def json_opt(p: argparse.ArgumentParser) -> None:
         p.add_argument("--json", action="store_true", help="one JSON object per input line")
@@ -437,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="threshold of one label of a multi-label task, e.g. toxicity.hate=0.3 (repeatable)")
     p.add_argument("--threshold", type=_threshold, default=OCR_THRESHOLD, help="EasyOCR confidence below which Tesseract runs")
     p.add_argument("--recognizer", help="EasyOCR recognizer folder, or 'builtin' (default: the shipped one)")
-    model_opts(p), json_opt(p)
+    text_scope_opt(p), model_opts(p), json_opt(p)
     p.set_defaults(func=cmd_triage)
 
     p = sub.add_parser("explain", help="LIME word weights for each task")

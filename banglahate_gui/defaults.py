@@ -10,6 +10,11 @@ DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_DEVICE = "auto"
 OCR_THRESHOLD = 0.60
 """Calibrated EasyOCR confidence below which Tesseract also reads (the gate)."""
+TEXT_SCOPES = ("caption", "all")
+TEXT_SCOPE = "caption"
+"""Which lines of an image the classifier judges: "caption" (the lines marked caption, every line when none
+is) or "all" (caption, then background lines). Caption: on the development memes (`benchmarks/ocr/run.py
+--split dev`) it raised binary F1 on memes whose photo has its own text; background lines stay shown."""
 MAX_IMAGE_PIXELS = 50_000_000
 """Decoded-area limit, checked from the image header before decoding."""
 MAX_IMAGE_BYTES = 100 * 1024 * 1024

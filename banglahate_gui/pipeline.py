@@ -43,7 +43,8 @@ class BlockAnalysis:
 
 @dataclass(frozen=True)
 class Analysis:
-    """One analysed input: where it came from, the text read or given, and the prediction.
+    """One analysed input: where it came from, the text classified, and the prediction. For an image,
+    `text` is what its `OcrConfig.text_scope` selects (by default the caption lines); `ocr` keeps every line.
 
     A screenshot of several messages (a thread, a chat) has `blocks`, one per message; its `prediction`
     is then the riskiest block's (`riskiest_block`) and `text_prediction` the whole text's. Otherwise
@@ -101,21 +102,23 @@ def riskiest(predictions: list[Prediction]) -> int:
                                                         predictions[i].hate_probability or 0.0, -i))
 
 
-def image_texts(result: OcrResult) -> list[str]:
-    """What an image's analysis classifies: the whole text, then each block's when there are two or more."""
+def image_texts(result: OcrResult, scope: str) -> list[str]:
+    """What an image's analysis classifies under `scope` (`OcrConfig.text_scope`): its text, then each
+    block's when there are two or more."""
     blocks = result.blocks
-    return [result.text] + ([result.block_text(block) for block in blocks] if len(blocks) > 1 else [])
+    return [result.classified_text(scope)] + (
+        [result.block_text(block, scope) for block in blocks] if len(blocks) > 1 else [])
 
 
-def image_analysis(name: str, result: OcrResult, normalized: list[NormalizedText], predictions: list[Prediction],
-                   bundle_id: str) -> Analysis:
+def image_analysis(name: str, result: OcrResult, texts: list[str], normalized: list[NormalizedText],
+                   predictions: list[Prediction], bundle_id: str) -> Analysis:
     """The `Analysis` of an image from its `image_texts`, normalized and classified in that order."""
     whole, blocks = predictions[0], predictions[1:]
-    analysis = Analysis(name, result.text, normalized[0].text, normalized[0].truncated, whole, bundle_id, result)
+    analysis = Analysis(name, texts[0], normalized[0].text, normalized[0].truncated, whole, bundle_id, result)
     if not blocks:
         return analysis
-    parts = tuple(BlockAnalysis(result.block_text(lines), tuple(lines), prediction)
-                  for lines, prediction in zip(result.blocks, blocks))
+    parts = tuple(BlockAnalysis(text, tuple(lines), prediction)
+                  for text, lines, prediction in zip(texts[1:], result.blocks, blocks))
     return replace(analysis, prediction=blocks[riskiest(blocks)], blocks=parts, text_prediction=whole)
 
 
@@ -191,10 +194,10 @@ class Moderator:
         result = self.read(image, engine, progress)
         if not result.text.strip():
             raise EmptyTextError(f"{name}: OCR found no text ({result.gate_reason}); type the text to classify it")
-        texts = image_texts(result)
+        texts = image_texts(result, self.ocr.config.text_scope)
         normalized = [_normalized(texts[0], name)] + [normalize_with_info(text) for text in texts[1:]]
         predictions = self.classifier.predict_normalized([n.text for n in normalized])
-        return image_analysis(name, result, normalized, [p.with_thresholds(thresholds) for p in predictions],
+        return image_analysis(name, result, texts, normalized, [p.with_thresholds(thresholds) for p in predictions],
                               self.classifier.bundle_id)
 
     def explain(self, text: str, tasks: list[str] | None = None, num_samples: int | None = None, seed: int = 0,

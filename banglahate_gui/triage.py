@@ -370,29 +370,39 @@ def analyze_chunk(job: list[tuple[str, Path]]) -> list[dict]:
 
     moderator = _MODERATOR
     config = moderator.ocr.config
-    read: list[tuple[str, Path, object, list, str, float]] = []
+    read: list[tuple[str, Path, object, list, list, str, float]] = []
     out: list[dict] = []
     for sha, path in job:
         began = time.perf_counter()
         try:
             image = load_image(path, config.max_pixels, config.max_bytes)
             result = moderator.read(image)
-            read.append((sha, path, result, [normalize_with_info(t) for t in image_texts(result)], image_hash(image),
+            texts = image_texts(result, config.text_scope)
+            read.append((sha, path, result, texts, [normalize_with_info(t) for t in texts], image_hash(image),
                          time.perf_counter() - began))
         except Exception as exc:  # noqa: BLE001 - one bad file never fails the others of its chunk
             error = str(exc) if isinstance(exc, (BanglaHateError, OSError, ValueError)) else \
                 f"internal error ({type(exc).__name__}: {exc})"
             out.append({"sha256": sha, "analysis": None, "error": error, "seconds": time.perf_counter() - began})
     began = time.perf_counter()  # no text, or nothing to judge: `insufficient_text` predictions
-    texts = [n.text for _, _, _, normalized, _, _ in read for n in normalized]
+    texts = [n.text for _, _, _, _, normalized, _, _ in read for n in normalized]
     predictions = iter(moderator.classifier.predict_normalized(texts) if texts else [])
     share = (time.perf_counter() - began) / max(1, len(read))
-    for sha, path, result, normalized, phash, took in read:
-        analysis = image_analysis(str(path), result, normalized, [next(predictions) for _ in normalized],
+    for sha, path, result, texts, normalized, phash, took in read:
+        analysis = image_analysis(str(path), result, texts, normalized, [next(predictions) for _ in normalized],
                                   moderator.classifier.bundle_id)
         out.append({"sha256": sha, "analysis": {**analysis.to_dict(), "image_hash": phash}, "error": None,
                     "seconds": took + share})
     return out
+
+
+def _background_text(ocr: dict) -> str | None:
+    """The image's lines marked background (not classified under the default "caption" scope)."""
+    if not ocr:
+        return None
+    from banglahate_gui.ocr.result import OcrResult
+
+    return OcrResult.from_dict(ocr).background_text or None
 
 
 def _row(path: Path, sha: str | None, analysis: dict | None, error: str | None, seconds: float | None,
@@ -408,6 +418,7 @@ def _row(path: Path, sha: str | None, analysis: dict | None, error: str | None, 
         ocr = analysis.get("ocr") or {}
         blocks, riskiest = analysis.get("blocks") or [], analysis.get("riskiest_block")
         row.update(insufficient_text=bool(prediction.get("insufficient_text")), text=analysis["text"],
+                   background_text=_background_text(ocr),
                    normalized_text=analysis["normalized_text"], blocks=max(1, len(blocks)), riskiest_block=riskiest,
                    riskiest_block_text=None if riskiest is None else blocks[riskiest]["text"],
                    ocr_engine=ocr.get("engine"),

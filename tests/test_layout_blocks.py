@@ -86,8 +86,8 @@ def test_ocr_result_keeps_blocks_in_its_dict_and_old_dicts_load():
     assert back == result and back.blocks == result.blocks
     del data["blocks"]  # a result cached before blocks existed
     assert OcrResult.from_dict(data).blocks == result.blocks
-    assert image_texts(result) == [result.text] + [result.block_text(b) for b in result.blocks]
-    assert image_texts(_result(THREAD[:2])) == [_result(THREAD[:2]).text]  # one block: the whole text only
+    assert image_texts(result, "all") == [result.text] + [result.block_text(b) for b in result.blocks]
+    assert image_texts(_result(THREAD[:2]), "all") == [_result(THREAD[:2]).text]  # one block: the whole text only
 
 
 def _prediction(text: str, p: float | None) -> Prediction:
@@ -100,7 +100,7 @@ def test_only_a_light_page_holds_several_messages():
     """Signs and watermarks on a picture are not messages: a picture's lines stay one block."""
     assert len(_result(THREAD).blocks) == 3
     picture = _result(THREAD, light_page=False)
-    assert picture.blocks == [list(range(len(THREAD)))] and image_texts(picture) == [picture.text]
+    assert picture.blocks == [list(range(len(THREAD)))] and image_texts(picture, "all") == [picture.text]
     assert OcrResult.from_dict(picture.to_dict()).light_page is False
     old = _result(THREAD).to_dict()
     del old["light_page"]  # cached before the field existed: a picture, one block

@@ -43,7 +43,7 @@ from banglahate_gui.errors import BundleError, EmptyTextError, ImageError, OcrUn
 from banglahate_gui.review.session import ReviewItem, ReviewSession
 
 ModeratorFactory = Callable[[AppSettings], object]
-OCR_FIELDS = ("ocr_threshold", "ocr_preprocess", "ocr_recognizer")
+OCR_FIELDS = ("ocr_threshold", "ocr_preprocess", "ocr_recognizer", "ocr_text_scope")
 MODEL_FIELDS = ("bundle", "device") + OCR_FIELDS
 
 

@@ -1,4 +1,5 @@
-"""The item's text: OCR engine choice, what the confidence gate decided, the editable text, Re-analyze."""
+"""The item's text: OCR engine choice, what the confidence gate decided, the editable text, Re-analyze,
+and the image's background lines (not classified by default) one click away."""
 
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ class OcrPanel(QWidget):
         self.engine.activated.connect(lambda _i: self.engine_changed.emit(self.engine.currentData()))
         row.addWidget(self.engine)
         row.addStretch(1)
+        self.add_background = QPushButton("Add background text")
+        self.add_background.setToolTip("Add the lines read outside the caption (signs, page names, buttons) to the "
+                                       "text and classify it again")
+        self.add_background.clicked.connect(self._add_background)
+        self.add_background.hide()
+        row.addWidget(self.add_background)
         self.reanalyze = QPushButton("Re-analyze")
         self.reanalyze.setToolTip("Classify the text as edited (Ctrl+Enter)")
         self.reanalyze.setShortcut("Ctrl+Return")
@@ -66,9 +73,13 @@ class OcrPanel(QWidget):
         font.setPointSize(font.pointSize() + 3)
         self.text.setFont(font)
         layout.addWidget(self.text, 1)
+        self._background = ""
 
     def show_item(self, text: str, ocr=None, engine: str = "", is_image: bool = True) -> None:
         self.text.setPlainText(text)
+        background = ocr.background_text if ocr is not None else ""
+        self._background = background if background and background not in text else ""
+        self.add_background.setVisible(bool(self._background))
         self.engine.setCurrentIndex(max(0, self.engine.findData(engine)))
         self.engine.setEnabled(is_image)
         if ocr is not None:
@@ -77,3 +88,10 @@ class OcrPanel(QWidget):
             self.gate.setText("Not read yet.")
         else:
             self.gate.setText("Pasted text: classified as is, no OCR.")
+
+    def _add_background(self) -> None:
+        """Append the background lines to the text and re-classify it (one click)."""
+        text = self.text.toPlainText().rstrip()
+        self.text.setPlainText(f"{text}\n{self._background}" if text else self._background)
+        self.add_background.hide()
+        self.reanalyze_requested.emit(self.text.toPlainText())

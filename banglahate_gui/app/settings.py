@@ -23,13 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from banglahate_gui.defaults import DEVICES, OCR_THRESHOLD
+from banglahate_gui.defaults import DEVICES, OCR_THRESHOLD, TEXT_SCOPE, TEXT_SCOPES
 from banglahate_gui.ocr.config import BUILTIN_RECOGNIZER, PREPROCESS_MODES, OcrConfig
 from banglahate_gui.app.policy_editor import PolicyEditor
 from banglahate_gui.app.trust import confirm_recognizer
 from banglahate_gui.review.verdict import Policy, PolicyError
 
 ENGINES = {"": f"Auto ({OCR_THRESHOLD:.2f} gate)", "easyocr": "EasyOCR", "tesseract": "Tesseract"}
+TEXT_SCOPE_NAMES = {"caption": "Caption lines (background shown, not classified)", "all": "All text"}
 """Engine choice -> label; "" lets the confidence gate choose."""
 
 
@@ -52,6 +53,7 @@ class AppSettings:
     force_engine: str = ""  # "", "easyocr" or "tesseract"
     ocr_preprocess: str = "auto"  # one of PREPROCESS_MODES
     ocr_recognizer: str = ""  # "" = the shipped Bengali+Latin recognizer, "builtin", or a folder
+    ocr_text_scope: str = TEXT_SCOPE  # which lines of an image are classified (TEXT_SCOPES)
     lime_samples: int = 500
     auto_explain: bool = False
     review_log: str = ""  # "" = default_log_path()
@@ -74,8 +76,9 @@ class AppSettings:
             return Policy()
 
     def ocr_config(self) -> OcrConfig:
+        scope = self.ocr_text_scope if self.ocr_text_scope in TEXT_SCOPES else TEXT_SCOPE
         return OcrConfig(threshold=self.ocr_threshold, preprocess=self.ocr_preprocess,
-                         recognizer_dir=self.ocr_recognizer or None)
+                         recognizer_dir=self.ocr_recognizer or None, text_scope=scope)
 
     def persisted(self, stored: AppSettings, overrides: dict) -> AppSettings:
         """What to save: a one-run override (`--log`, `--bundle`, `--device`) left unchanged in the
@@ -163,6 +166,14 @@ class SettingsDialog(QDialog):
         self.preprocess.setToolTip("auto: EasyOCR on the raw image, Tesseract after Otsu thresholding (measured best)")
         form.addRow("OCR preprocessing", self.preprocess)
 
+        self.text_scope = QComboBox()
+        for key, label in TEXT_SCOPE_NAMES.items():
+            self.text_scope.addItem(label, key)
+        self.text_scope.setCurrentIndex(max(0, self.text_scope.findData(settings.ocr_text_scope)))
+        self.text_scope.setToolTip("Caption: background lines (signs, page names, buttons) are shown but not "
+                                   "classified; \"Add background text\" adds them to one item")
+        form.addRow("Classify in images", self.text_scope)
+
         self.recognizer = QLineEdit(settings.ocr_recognizer)
         self.recognizer.setPlaceholderText(f"shipped Bengali+Latin recognizer; '{BUILTIN_RECOGNIZER}' = EasyOCR's own")
         form.addRow("EasyOCR recognizer", _path_row(self.recognizer, self._pick_recognizer))
@@ -227,6 +238,7 @@ class SettingsDialog(QDialog):
             force_engine=self.engine.currentData(),
             ocr_preprocess=self.preprocess.currentText(),
             ocr_recognizer=self.recognizer.text().strip(),
+            ocr_text_scope=self.text_scope.currentData(),
             lime_samples=self.samples.value(),
             auto_explain=self.auto_explain.isChecked(),
             review_log=self.log.text().strip(),

@@ -3,8 +3,10 @@
 Each encoder member (with its task heads) is exported once to ONNX with dynamic batch and sequence axes,
 into the user cache (`<cache dir>/onnx/<bundle name>-<key>/`, the key covering `bundle.json` and every
 encoder's weights). A dynamic-int8 copy of each member is kept only where the fused, calibrated
-probabilities stay within `INT8_TOLERANCE` of PyTorch on a validation sample (every task, every label);
-the fp32 export must match within `FP32_TOLERANCE` or ONNX is not used at all. Which of PyTorch, ONNX
+probabilities stay within `INT8_TOLERANCE` of PyTorch on a validation sample (every task, every label)
+under every batching in `GATE_BATCHINGS` (int8 activations are quantized per batch, so a text's
+probabilities depend on what it is batched with); the fp32 export must match within `FP32_TOLERANCE` or
+ONNX is not used at all. Which of PyTorch, ONNX
 fp32 and ONNX int8 is fastest at the current thread count is measured once and remembered in
 `plan.json`. ONNX files are data (no code runs on load); `plan.json` records the SHA-256 of each ONNX
 file and of the weights it was exported from, and both are checked before a session is created: a
@@ -38,6 +40,11 @@ PLAN_FILE = "plan.json"
 PLAN_FORMAT = "banglahate-onnx/1"
 SAMPLE_TEXTS = 256
 """Validation texts for the parity gate."""
+GATE_BATCHINGS = ("length-sorted", "mixed", "single")
+"""How the gate batches its sample: the app's length-sorted batches of 64, random mixed-length batches of
+`MIXED_BATCH`, and each of the first `SINGLE_TEXTS` texts alone (the GUI's one text per call)."""
+MIXED_BATCH = 16
+SINGLE_TEXTS = 64
 SPEED_TEXTS = 128
 """Texts per round of the speed measurement."""
 INPUT_NAMES = ("input_ids", "attention_mask")
@@ -162,6 +169,34 @@ def validation_texts(classifier, count: int = SAMPLE_TEXTS, seed: int = 0) -> li
     return texts
 
 
+def _batched_member_proba(classifier, texts: list[str], seed: int = 0) -> dict[str, tuple[np.ndarray, dict]]:
+    """Per batching of `GATE_BATCHINGS`: (the rows it covers, each member's probabilities for those rows)."""
+    single = np.arange(min(SINGLE_TEXTS, len(texts)))
+    mixed = np.random.default_rng(seed).permutation(len(texts))
+    groups = {"length-sorted": [np.arange(len(texts))],
+              "mixed": [mixed[i:i + MIXED_BATCH] for i in range(0, len(texts), MIXED_BATCH)],
+              "single": [single[i:i + 1] for i in single]}
+    out = {}
+    for name in GATE_BATCHINGS:
+        parts = [classifier.member_proba([texts[i] for i in rows], batch_size=64) for rows in groups[name]]
+        rows = np.concatenate(groups[name])
+        out[name] = (rows, {m: {t: np.concatenate([p[m][t] for p in parts]) for t in parts[0][m]}
+                            for m in parts[0]})
+    return out
+
+
+def _by_batching(per_variant: dict[str, dict]):
+    """(rows, {variant: per-member probabilities}) for each batching the gate ran."""
+    for name in GATE_BATCHINGS:
+        rows = per_variant["fp32"][name][0]
+        yield rows, {variant: outputs[name][1] for variant, outputs in per_variant.items()}
+
+
+def _rows(probabilities: dict, rows: np.ndarray) -> dict:
+    """`probabilities` (task → array, or member → task → array) restricted to `rows`, in that order."""
+    return {k: _rows(v, rows) if isinstance(v, dict) else v[rows] for k, v in probabilities.items()}
+
+
 def _fused_diff(classifier, per_member: dict, reference: dict) -> float:
     """Largest |ΔP| of the fused, calibrated probabilities from `per_member` against `reference`."""
     fused = classifier.calibrate(_fused(classifier, per_member))
@@ -212,24 +247,31 @@ def prepare(classifier, root: Path, texts: list[str] | None = None, cache_dir: P
             sessions = {m: OnnxEncoder(folder / f"{m}.{variant}.onnx", hashes[m, variant],
                                        tuple(t.name for t in classifier.tasks), threads) for m in digests}
             classifier.use("onnx", sessions)
-            per_variant[variant] = classifier.member_proba(texts)
+            per_variant[variant] = _batched_member_proba(classifier, texts)
+
+        def fused_diff(replaced: dict[str, str]) -> float:
+            """Largest fused difference, over every batching, with `replaced` members (member → variant)."""
+            return max(_fused_diff(classifier, {**_rows(reference_members, rows),
+                                                **{m: outputs[v][m] for m, v in replaced.items()}},
+                                   _rows(reference, rows))
+                       for rows, outputs in _by_batching(per_variant))
+
         for member in digests:
             entry = {"weights_sha256": digests[member]}
             for variant in ("fp32", "int8"):
-                alone = {**reference_members, member: per_variant[variant][member]}
                 entry[variant] = {"file": f"{member}.{variant}.onnx",
                                   "sha256": hashes[member, variant],
-                                  "member_max_diff": _member_diff(per_variant[variant][member],
-                                                                  reference_members[member]),
-                                  "fused_max_diff": _fused_diff(classifier, alone, reference)}
+                                  "member_max_diff": max(_member_diff(outputs[variant][member],
+                                                                      _rows(reference_members, rows)[member])
+                                                         for rows, outputs in _by_batching(per_variant)),
+                                  "fused_max_diff": fused_diff({member: variant})}
             entry["int8"]["accepted"] = entry["int8"]["fused_max_diff"] <= int8_tolerance
             members[member] = entry
-        fp32_diff = _fused_diff(classifier, {**reference_members, **per_variant["fp32"]}, reference)
+        fp32_diff = fused_diff({m: "fp32" for m in digests})
         accepted = sorted((m for m in members if members[m]["int8"]["accepted"]),
                           key=lambda m: members[m]["int8"]["fused_max_diff"])
         while accepted:  # each member alone passes; the combination must pass too
-            int8_diff = _fused_diff(classifier, {**reference_members, **per_variant["fp32"],
-                                                 **{m: per_variant["int8"][m] for m in accepted}}, reference)
+            int8_diff = fused_diff({m: "int8" if m in accepted else "fp32" for m in digests})
             if int8_diff <= int8_tolerance:
                 break
             members[accepted.pop()]["int8"]["accepted"] = False
@@ -239,7 +281,7 @@ def prepare(classifier, root: Path, texts: list[str] | None = None, cache_dir: P
         classifier.use(*previous)
     plan = {"format": PLAN_FORMAT, "bundle": classifier.bundle_id, "members": members,
             "tolerances": {"fp32": FP32_TOLERANCE, "int8": int8_tolerance},
-            "sample": {"texts": len(texts), "source": source},
+            "sample": {"texts": len(texts), "source": source, "batchings": list(GATE_BATCHINGS)},
             "fused_max_diff": {"onnx": fp32_diff, "onnx-int8": int8_diff},
             "fp32_ok": fp32_diff <= FP32_TOLERANCE, "seconds": round(time.perf_counter() - started, 2),
             "speed": {}}

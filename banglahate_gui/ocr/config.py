@@ -8,7 +8,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from banglahate_gui.defaults import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, OCR_THRESHOLD
+from banglahate_gui.defaults import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, OCR_THRESHOLD, TEXT_SCOPE, TEXT_SCOPES
 from banglahate_gui.errors import OcrUnavailableError
 from banglahate_gui.ocr import trust
 from banglahate_gui.resources import default_recognizer_dir
@@ -44,6 +44,7 @@ class OcrConfig:
     "builtin" = EasyOCR's own recognizer for `easyocr_langs` (Latin only with the offline package).
     preprocess: "auto" (EasyOCR raw, Tesseract Otsu: measured best on rendered memes) or one of
     `PREPROCESS_MODES` applied before both engines.
+    text_scope: which lines the classifier judges, one of `TEXT_SCOPES` (see `defaults.TEXT_SCOPE`).
     """
 
     threshold: float = OCR_THRESHOLD
@@ -55,12 +56,15 @@ class OcrConfig:
     max_bytes: int = MAX_IMAGE_BYTES
     preprocess: str = "auto"
     gpu: bool = False
+    text_scope: str = TEXT_SCOPE
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.threshold <= 1.0:
             raise ValueError(f"threshold must be within 0..1, got {self.threshold}")
         if self.preprocess not in PREPROCESS_MODES:
             raise ValueError(f"preprocess must be one of {PREPROCESS_MODES}, got {self.preprocess!r}")
+        if self.text_scope not in TEXT_SCOPES:
+            raise ValueError(f"text_scope must be one of {TEXT_SCOPES}, got {self.text_scope!r}")
         self.easyocr_langs = tuple(self.easyocr_langs)
 
     def resolved_easyocr_dir(self) -> str | None:
@@ -83,7 +87,8 @@ class OcrConfig:
         return data
 
     def cache_key(self) -> str:
-        """Stable short hash of the settings that change OCR output (limits and device excluded). A custom
+        """Stable short hash of the settings that change OCR output or what of it is classified (limits and
+        device excluded). A custom
         recognizer counts by the SHA-256 of the files EasyOCR and the gate load (YAML, weights, calibration)
         and whether they are trusted, not by its folder: swapped weights are a new key, a copy is not."""
         settings = {
@@ -94,6 +99,7 @@ class OcrConfig:
             "easyocr_model_dir": self.resolved_easyocr_dir(),
             "recognizer": recognizer_identity(self.resolved_recognizer_dir()),
             "preprocess": self.preprocess,
+            "text_scope": self.text_scope,
         }
         blob = json.dumps(settings, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:16]

@@ -131,9 +131,23 @@ class OcrResult:
         screenshot; none without lines). Computed once: a result's lines do not change."""
         return text_blocks(self.lines, self.image_size, self.light_page)
 
-    def block_text(self, block: list[int]) -> str:
-        """The text of the lines `block` indexes, in reading order (rows top to bottom, left to right)."""
-        return lines_text(reading_order([self.lines[i] for i in block]))
+    def block_text(self, block: list[int], scope: str = "all") -> str:
+        """The text of the lines `block` indexes, in reading order (rows top to bottom, left to right);
+        with `scope` "caption", only its caption lines when it has any."""
+        lines = [self.lines[i] for i in block]
+        if scope == "caption":
+            lines = [line for line in lines if line.role == "caption"] or lines
+        return lines_text(reading_order(lines))
+
+    def classified_text(self, scope: str) -> str:
+        """What the classifier judges under `scope` (`OcrConfig.text_scope`): "caption" the caption lines
+        (the whole text when no line is marked caption), "all" the whole text."""
+        return self.caption_text if scope == "caption" and self.caption_text.strip() else self.text
+
+    @property
+    def background_text(self) -> str:
+        """The lines marked background, in reading order (what "caption" scope leaves out)."""
+        return lines_text(reading_order([line for line in self.lines if line.role != "caption"]))
 
     def to_dict(self) -> dict:
         """Every field, plus `blocks` (recomputed from the lines on `from_dict`)."""

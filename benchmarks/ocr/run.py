@@ -6,7 +6,9 @@ signboard text; never used by the calibration or recognizer training). Per meme 
 
 - readtext: EasyOCR's default `readtext` with the shipped recognizer (EasyOCR alone; the speed baseline)
 - tesseract: Tesseract alone on the whole page (psm 6, Otsu), as the gate's page fallback reads
-- gated: the default `OcrReader` (per-line calibrated gate, caption first); gated caption: its caption lines
+- gated: the default `OcrReader` (per-line calibrated gate, caption first), every line; gated caption: its
+  caption lines (every line when none is marked caption): what the classifier judges by default
+  (`OcrConfig.text_scope` "caption")
 - gated_all: the same with threshold 1.0: Tesseract re-reads every line and the better calibrated line wins
 
 Caption CER: the gold caption against its best-matching span of the reading (extra text around it is not
@@ -197,7 +199,10 @@ def summarize(rows: dict[str, list[dict]], classify) -> tuple[list[dict], dict]:
                 "gated caption": ("gated", "caption_text"), "gated_all": ("gated_all", "text")}
     memes = rows.get("gated") or next(iter(rows.values()))
     truth = {(r["style"], r["seed"]): r for r in memes}
-    texts = sorted({r["caption"] for r in memes} | {r.get(field, "") for config, field in readings.values()
+    def value(row: dict, field: str) -> str:  # caption_text: the caption lines, else the whole text
+        return row.get(field, "") if field != "caption_text" or row.get(field, "").strip() else row["text"]
+
+    texts = sorted({r["caption"] for r in memes} | {value(r, field) for config, field in readings.values()
                                                     for r in rows.get(config, [])})
     hate = dict(zip(texts, classify(texts)))
     summary = []
@@ -215,11 +220,11 @@ def summarize(rows: dict[str, list[dict]], classify) -> tuple[list[dict], dict]:
                 continue
             got = [by_key[k] for k in have]
             entry = {"style": style, "reading": name, "n": len(have),
-                     "caption_cer": round(statistics.mean(span_cer(r["caption"], r.get(field, "")) for r in got), 4),
-                     "text_cer": round(statistics.mean(cer(r["caption"], r.get(field, "")) for r in got), 4),
+                     "caption_cer": round(statistics.mean(span_cer(r["caption"], value(r, field)) for r in got), 4),
+                     "text_cer": round(statistics.mean(cer(r["caption"], value(r, field)) for r in got), 4),
                      "s_per_image_median": round(statistics.median(r["seconds"] for r in got), 3),
                      "f1": round(f1_score([truth[k]["label"] for k in have],
-                                          [hate[by_key[k].get(field, "")] for k in have], average="weighted"), 4)}
+                                          [hate[value(by_key[k], field)] for k in have], average="weighted"), 4)}
             if config.startswith("gated"):
                 mix: dict[str, int] = {}
                 for r in got:
