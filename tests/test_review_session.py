@@ -251,3 +251,16 @@ def test_edited_text_item_is_keyed_by_its_new_text(session):
     assert item.source == "নতুন লেখা" and item.sha256 == sha256_text("নতুন লেখা")
     assert item.decision is None  # the decision belongs to the old text, not to the new one
     assert session.log.state(sha256_text("পুরনো লেখা")).decision == "remove"
+
+
+def test_the_decisive_text_of_a_thread_is_its_riskiest_message(session):
+    from dataclasses import replace
+
+    from banglahate_gui.pipeline import BlockAnalysis
+
+    item = add(session, "thread.png", prediction(0.4))
+    assert item.decisive_text == item.text == "লেখা"  # one text: the text itself
+    blocks = (BlockAnalysis("শুভ সকাল", (0,), prediction(0.1)), BlockAnalysis("ওদের তাড়িয়ে দাও", (1,), prediction(0.9)))
+    session.set_analysis(item, replace(item.analysis, blocks=blocks, prediction=blocks[1].prediction,
+                                       text_prediction=prediction(0.4)))
+    assert item.analysis.riskiest_block == 1 and item.decisive_text == "ওদের তাড়িয়ে দাও"

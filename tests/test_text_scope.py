@@ -122,3 +122,19 @@ def test_the_gui_adds_the_background_lines_with_one_click(qtbot):
     assert not panel.add_background.isVisible()
     panel.show_item("typed text", None, "", False)
     assert not panel.add_background.isVisible()
+
+
+def test_a_big_sign_in_the_band_does_not_turn_the_caption_into_background():
+    """What the gate read from a development band meme (691 x 461): caption rows 42-54 px tall, and a 92 px
+    shop sign low in the photo. With the tallest line as the reference, three caption lines were background
+    and the caption came out of order."""
+    from banglahate_gui.ocr.layout import mark_roles
+
+    caption = [((68, 27, 475, 69), "অামার চোখে পানি এসে"), ((485, 27, 627, 69), "পরছে এই"),
+               ((25, 70, 191, 122), "ভিডিও টা"), ((199, 81, 536, 123), "দেখে ধন্যবাদ সময়"),
+               ((555, 74, 685, 128), "টিভিকে")]
+    lines = [_line(box, text, "background") for box, text in caption] + [_line((539, 301, 639, 393), "তারা", "caption"),
+                                                                        _line((300, 200, 420, 222), "০১৭১১", "caption")]
+    mark_roles(lines, 461)
+    assert [line.role for line in lines[:5]] == ["caption"] * 5
+    assert lines[-1].role == "background"  # a small phone number mid-photo

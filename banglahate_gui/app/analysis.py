@@ -128,12 +128,13 @@ class AnalysisQueue(QObject):
         self.busy_changed.emit()
 
     def explain(self, item: ReviewItem, num_samples: int) -> bool:
-        """LIME for `item`'s current text (a running explanation is cancelled); False if not possible."""
+        """LIME for the text that decided `item` (`ReviewItem.decisive_text`: a thread's riskiest message); a
+        running explanation is cancelled; False if not possible."""
         if item.analysis is None or self.moderator is None:
             return False
         if self._explaining is not None:
             self._explaining.cancel()
-        moderator, text = self.moderator, item.text
+        moderator, text = self.moderator, item.decisive_text
 
         def explain(ctx: TaskContext):
             return moderator.explain(

@@ -17,8 +17,9 @@ EASYOCR_DIR_ENV = "BANGLAHATE_EASYOCR_DIR"
 RECOGNIZER_DIR_ENV = "BANGLAHATE_OCR_RECOGNIZER"
 BUILTIN_RECOGNIZER = "builtin"
 PREPROCESS_MODES = ("auto", "none", "otsu", "upscale+otsu")
-# changes when the reading logic does (per-line gate on context-calibrated scores, caption rows first)
-OCR_PIPELINE = "line-gate-2"
+# changes when the reading logic does (per-line gate on context-calibrated scores, caption rows first,
+# caption height from the band lines' characters)
+OCR_PIPELINE = "line-gate-3"
 
 
 def default_easyocr_dir() -> str | None:

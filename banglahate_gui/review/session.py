@@ -74,6 +74,15 @@ class ReviewItem:
     def path(self) -> str:
         return str(self.source) if isinstance(self.source, Path) else ""
 
+    @property
+    def decisive_text(self) -> str:
+        """The text whose prediction is the item's, hence the one to explain: a thread screenshot's riskiest
+        message, else the item's text."""
+        analysis = self.analysis
+        if analysis is not None and analysis.blocks and analysis.riskiest_block is not None:
+            return analysis.blocks[analysis.riskiest_block].text
+        return self.text
+
 
 @dataclass(frozen=True)
 class Filter:
