@@ -73,10 +73,12 @@ class FusedClassifier:
                 out[name] = member.predict_proba(list(texts))
                 continue
             model, tokenizer = member
+            # one tokenizer call for all texts (its Rust side runs them in parallel), padded per batch
+            ids = tokenizer([texts[i] for i in order], truncation=True, max_length=self.max_length)["input_ids"]
             chunks: dict[str, list[np.ndarray]] = {t.name: [] for t in self.tasks}
             for start in range(0, len(texts), batch_size):
-                batch = [texts[i] for i in order[start:start + batch_size]]
-                for task, proba in self._forward(name, model, tokenizer, batch).items():
+                input_ids, mask = pad_ids(ids[start:start + batch_size], tokenizer.pad_token_id)
+                for task, proba in self._forward(name, model, input_ids, mask).items():
                     chunks[task].append(proba)
             out[name] = {task: _unsort(np.concatenate(parts), order) for task, parts in chunks.items()}
         return out
@@ -106,16 +108,26 @@ class FusedClassifier:
         return out
 
     @torch.inference_mode()
-    def _forward(self, name: str, model: MultiTaskEncoder, tokenizer, batch: list[str]) -> Probabilities:
+    def _forward(self, name: str, model: MultiTaskEncoder, input_ids: np.ndarray, mask: np.ndarray) -> Probabilities:
         runtime = self.runtimes.get(name)
         if runtime is not None:
-            enc = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="np")
-            return compose(runtime(enc["input_ids"], enc["attention_mask"]), self.tasks)
-        enc = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
-        enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+            return compose(runtime(input_ids, mask), self.tasks)
+        enc = {"input_ids": torch.from_numpy(input_ids).to(self.device),
+               "attention_mask": torch.from_numpy(mask).to(self.device)}
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.device.type == "cuda"):
             logits = model(**enc)
         return compose({task: v.float().cpu().numpy() for task, v in logits.items()}, self.tasks)
+
+
+def pad_ids(ids: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Right-padded int64 (input_ids, attention_mask) of token-id lists, as wide as the longest."""
+    width = max(len(x) for x in ids)
+    input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for i, x in enumerate(ids):
+        input_ids[i, :len(x)] = x
+        mask[i, :len(x)] = 1
+    return input_ids, mask
 
 
 def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:

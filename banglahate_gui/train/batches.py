@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from banglahate_gui.model.fused import pad_ids
+
 
 @dataclass
 class Encoded:
@@ -25,13 +27,9 @@ def encode(tokenizer, texts: list[str], max_length: int, labels: dict[str, np.nd
 
 
 def pad(ids: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(x) for x in ids)
-    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for i, x in enumerate(ids):
-        input_ids[i, : len(x)] = torch.tensor(x)
-        mask[i, : len(x)] = 1
-    return input_ids, mask
+    """`model.fused.pad_ids` as torch tensors."""
+    input_ids, mask = pad_ids(ids, pad_id)
+    return torch.from_numpy(input_ids), torch.from_numpy(mask)
 
 
 def iterate(data: Encoded, batch_size: int, pad_id: int, rng: np.random.Generator | None = None):
