@@ -138,3 +138,22 @@ def test_a_big_sign_in_the_band_does_not_turn_the_caption_into_background():
     mark_roles(lines, 461)
     assert [line.role for line in lines[:5]] == ["caption"] * 5
     assert lines[-1].role == "background"  # a small phone number mid-photo
+
+
+def test_an_unreadable_line_is_background_only_when_scores_are_calibrated():
+    """A patch of photo the detector took for text reads as noise with a calibrated confidence near 0: it
+    goes after the caption and out of the classified text. Raw, uncalibrated scores prove nothing."""
+    from banglahate_gui.ocr.layout import UNREADABLE, mark_roles
+
+    def lines():
+        noise = _line((0, 384, 681, 495), "তি দগট্োও ড় টটগত", "caption")
+        noise.kept = LineRead("tesseract", noise.text, 0.2, UNREADABLE / 2)
+        return [_line((118, 15, 750, 99), "সব মেয়ে যুদি এমন হতো", "background"), noise,
+                _line((116, 464, 761, 567), "বুদ্ধি টা কিন্তু চরম ছিলো", "background")]
+
+    calibrated = lines()
+    mark_roles(calibrated, 600)
+    assert [line.role for line in calibrated] == ["caption", "background", "caption"]
+    raw = lines()
+    mark_roles(raw, 600, calibrated=False)
+    assert [line.role for line in raw] == ["caption"] * 3

@@ -169,8 +169,8 @@ class OcrReader:
 
     def _result(self, lines: list[OcrLine], readings: list[Reading], reason: str, timings: dict[str, float],
                 size: tuple[int, int], page: bool) -> OcrResult:
-        _, note = self.calibration()
-        confident = mark_roles(lines, size[1])
+        calibration, note = self.calibration()
+        confident = mark_roles(lines, size[1], calibration.has(easyocr_key(self.easyocr.recognizer())))
         # caption rows, then background rows: a sign beside a caption line never splits the caption
         caption_rows = reading_order([line for line in lines if line.role == "caption"])
         background_rows = reading_order([line for line in lines if line.role != "caption"])
