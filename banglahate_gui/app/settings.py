@@ -30,8 +30,9 @@ from banglahate_gui.app.trust import confirm_recognizer
 from banglahate_gui.review.verdict import Policy, PolicyError
 
 ENGINES = {"": f"Auto ({OCR_THRESHOLD:.2f} gate)", "easyocr": "EasyOCR", "tesseract": "Tesseract"}
-TEXT_SCOPE_NAMES = {"caption": "Caption lines (background shown, not classified)", "all": "All text"}
 """Engine choice -> label; "" lets the confidence gate choose."""
+TEXT_SCOPE_NAMES = {"caption": "Caption lines (background shown, not classified)", "all": "All text"}
+"""`OcrConfig.text_scope` -> label."""
 
 
 def profiles_dir() -> Path:

@@ -17,8 +17,8 @@ EASYOCR_DIR_ENV = "BANGLAHATE_EASYOCR_DIR"
 RECOGNIZER_DIR_ENV = "BANGLAHATE_OCR_RECOGNIZER"
 BUILTIN_RECOGNIZER = "builtin"
 PREPROCESS_MODES = ("auto", "none", "otsu", "upscale+otsu")
-# changes when the reading logic does (per-line gate on context-calibrated scores, caption rows first,
-# caption height from the band lines' characters)
+# changes when the reading logic does (per-line gate on context-calibrated scores, caption rows first;
+# 3: caption height from the band lines' characters, unreadable lines are background)
 OCR_PIPELINE = "line-gate-3"
 
 
