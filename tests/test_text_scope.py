@@ -157,3 +157,14 @@ def test_an_unreadable_line_is_background_only_when_scores_are_calibrated():
     raw = lines()
     mark_roles(raw, 600, calibrated=False)
     assert [line.role for line in raw] == ["caption"] * 3
+
+
+def test_the_int8_detector_reads_into_its_own_cache_entries(monkeypatch):
+    """Its boxes differ from PyTorch's, so its analyses are never served to the exact detector's runs (the
+    fp32 export reads the same lines as PyTorch: one key)."""
+    keys = {}
+    for inference in ("auto", "torch", "onnx", "onnx-int8"):
+        monkeypatch.setenv("BANGLAHATE_INFERENCE", inference)
+        keys[inference] = OcrConfig().cache_key()
+    assert keys["auto"] == keys["torch"] == keys["onnx"] != keys["onnx-int8"]
+    assert OcrConfig(gpu=True).cache_key() == keys["auto"]  # a GPU reader stays on PyTorch: exact readings

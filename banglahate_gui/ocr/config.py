@@ -91,7 +91,10 @@ class OcrConfig:
         """Stable short hash of the settings that change OCR output or what of it is classified (limits and
         device excluded). A custom
         recognizer counts by the SHA-256 of the files EasyOCR and the gate load (YAML, weights, calibration)
-        and whether they are trusted, not by its folder: swapped weights are a new key, a copy is not."""
+        and whether they are trusted, not by its folder: swapped weights are a new key, a copy is not. The
+        int8 detector (`BANGLAHATE_INFERENCE=onnx-int8`) reads other lines: its own key."""
+        from banglahate_gui.ocr.craft_onnx import readings_key
+
         settings = {
             "pipeline": OCR_PIPELINE,
             "threshold": self.threshold,
@@ -101,6 +104,7 @@ class OcrConfig:
             "recognizer": recognizer_identity(self.resolved_recognizer_dir()),
             "preprocess": self.preprocess,
             "text_scope": self.text_scope,
+            "detector": readings_key(self.gpu),
         }
         blob = json.dumps(settings, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:16]

@@ -93,6 +93,12 @@ def accelerated(reader):
         return reader
 
 
+def readings_key(gpu: bool) -> str:
+    """What the detector's runtime adds to the OCR cache key: "int8" when the int8 detector is asked for
+    (its boxes differ from PyTorch's), else "exact" (PyTorch and the fp32 export read the same lines)."""
+    return "int8" if not gpu and requested_inference() == "onnx-int8" else "exact"
+
+
 def variants(detector, asked: str) -> dict[str, bytes]:
     """The checked ONNX bytes `asked` may use, by variant: int8 for "onnx-int8" when shipped and intact,
     else fp32 when its export matches PyTorch."""
