@@ -398,7 +398,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--threshold", type=_threshold, default=OCR_THRESHOLD, help="EasyOCR confidence below which Tesseract runs")
         p.add_argument("--recognizer", help="EasyOCR recognizer folder (NAME.yaml/.py/.pth), or 'builtin' "
                                             "(default: the shipped Bengali+Latin one)")
-        text_scope_opt(p)
 
     def json_opt(p: argparse.ArgumentParser) -> None:
         p.add_argument("--json", action="store_true", help="one JSON object per input line")
@@ -419,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-threshold", action="append", type=_label_threshold, metavar="TASK.LABEL=P",
                    help="threshold of one label of a multi-label task, e.g. toxicity.hate=0.3 (repeatable; "
                         "default: the bundle's decision, 0.5)")
-    model_opts(p), ocr_opts(p), json_opt(p)
+    model_opts(p), ocr_opts(p), text_scope_opt(p), json_opt(p)
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("triage", help="every image under folders -> one row per file, sorted by risk (resumable)")
@@ -463,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=_positive_int, default=None, help="LIME perturbation samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-color", action="store_true")
-    model_opts(p), ocr_opts(p), json_opt(p)
+    model_opts(p), ocr_opts(p), text_scope_opt(p), json_opt(p)
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("info", help="versions, device, bundle, OCR engines")
