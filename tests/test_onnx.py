@@ -59,8 +59,9 @@ def test_int8_kept_only_within_tolerance(tiny_bundle6, texts, cache):
     classifier.use("onnx-int8", onnx.open_sessions(classifier, plan, folder, "int8", 1))
     # measured here, not read from the plan, under batchings of its own: int8 scales depend on the batch
     assert _max_diff(classifier.predict_proba(texts), reference) <= 0.01
-    assert _max_diff(classifier.predict_proba(texts[::-1], batch_size=7), {t: p[::-1] for t, p in reference.items()}) <= 0.01
-    for i in range(0, 20):
+    reversed_reference = {t: p[::-1] for t, p in reference.items()}
+    assert _max_diff(classifier.predict_proba(texts[::-1], batch_size=7), reversed_reference) <= 0.01
+    for i in range(20):
         assert _max_diff(classifier.predict_proba([texts[i]]), {t: p[i:i + 1] for t, p in reference.items()}) <= 0.01
     assert plan["sample"]["batchings"] == list(onnx.GATE_BATCHINGS)
     for member in plan["members"]:

@@ -199,6 +199,7 @@ def summarize(rows: dict[str, list[dict]], classify) -> tuple[list[dict], dict]:
                 "gated caption": ("gated", "caption_text"), "gated_all": ("gated_all", "text")}
     memes = rows.get("gated") or next(iter(rows.values()))
     truth = {(r["style"], r["seed"]): r for r in memes}
+
     def value(row: dict, field: str) -> str:  # caption_text: the caption lines, else the whole text
         return row.get(field, "") if field != "caption_text" or row.get(field, "").strip() else row["text"]
 
