@@ -87,9 +87,11 @@ def _height_share(lines: list[OcrLine], share: float) -> int:
     return by_height[-1].bbox[3] - by_height[-1].bbox[1]
 
 
-def caption_first(lines: list[OcrLine]) -> list[OcrLine]:
-    """Caption lines, then background lines, each group in its existing (reading) order."""
-    return [line for line in lines if line.role == "caption"] + [line for line in lines if line.role != "caption"]
+def caption_and_background_rows(lines: list[OcrLine]) -> tuple[list[list[OcrLine]], list[list[OcrLine]]]:
+    """The caption lines' rows and the background lines' rows, each in reading order: read caption first,
+    a sign beside a caption line never splits the caption."""
+    return (reading_order([line for line in lines if line.role == "caption"]),
+            reading_order([line for line in lines if line.role != "caption"]))
 
 
 def text_blocks(lines: list[OcrLine], image_size: tuple[int, int], light_page: bool = True) -> list[list[int]]:

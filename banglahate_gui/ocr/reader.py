@@ -23,7 +23,7 @@ from banglahate_gui.ocr.calibration import Calibration, easyocr_key, load_calibr
 from banglahate_gui.ocr.config import OcrConfig
 from banglahate_gui.ocr.easyocr_engine import EasyOcrEngine
 from banglahate_gui.ocr.image import load_image
-from banglahate_gui.ocr.layout import mark_roles, reading_order
+from banglahate_gui.ocr.layout import caption_and_background_rows, mark_roles, reading_order
 from banglahate_gui.ocr.preprocess import light_page, line_context, prepare
 from banglahate_gui.ocr.result import LineRead, OcrLine, OcrResult, Reading, WordBox, lines_text
 from banglahate_gui.ocr.tesseract_engine import TesseractEngine
@@ -171,9 +171,7 @@ class OcrReader:
                 size: tuple[int, int], page: bool) -> OcrResult:
         calibration, note = self.calibration()
         confident = mark_roles(lines, size[1], calibration.has(easyocr_key(self.easyocr.recognizer())))
-        # caption rows, then background rows: a sign beside a caption line never splits the caption
-        caption_rows = reading_order([line for line in lines if line.role == "caption"])
-        background_rows = reading_order([line for line in lines if line.role != "caption"])
+        caption_rows, background_rows = caption_and_background_rows(lines)
         final = [line for row in caption_rows + background_rows for line in row]
         boxes = [WordBox(line.text, line.kept.calibrated, line.bbox) for line in final]
         text = lines_text(caption_rows + background_rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
-from banglahate_gui.ocr.layout import reading_order, text_blocks
+from banglahate_gui.ocr.layout import caption_and_background_rows, reading_order, text_blocks
 
 
 @dataclass
@@ -147,7 +147,7 @@ class OcrResult:
     @property
     def background_text(self) -> str:
         """The lines marked background, in reading order (what "caption" scope leaves out)."""
-        return lines_text(reading_order([line for line in self.lines if line.role != "caption"]))
+        return lines_text(caption_and_background_rows(self.lines)[1])
 
     def to_dict(self) -> dict:
         """Every field, plus `blocks` (recomputed from the lines on `from_dict`)."""

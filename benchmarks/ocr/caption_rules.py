@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from banglahate_gui.ocr import layout
-from banglahate_gui.ocr.layout import mark_roles, reading_order
+from banglahate_gui.ocr.layout import caption_and_background_rows, mark_roles
 from banglahate_gui.ocr.metrics import span_cer
 from banglahate_gui.ocr.result import OcrResult, lines_text
 
@@ -73,8 +73,7 @@ def texts_under(rows: list[dict], setting: dict[str, float]) -> list[tuple[str, 
                 out.append((result.text, result.text))
                 continue
             mark_roles(result.lines, result.image_size[1])
-            caption = reading_order([line for line in result.lines if line.role == "caption"])
-            background = reading_order([line for line in result.lines if line.role != "caption"])
+            caption, background = caption_and_background_rows(result.lines)
             reading = lines_text(caption + background)
             out.append((reading, lines_text(caption) if caption else reading))
         return out
