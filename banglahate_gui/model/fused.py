@@ -61,14 +61,17 @@ class FusedClassifier:
         PyTorch; `inference` names the path. LIME, triage and the GUI all go through `member_proba`."""
         self.inference, self.runtimes = inference, dict(runtimes)
 
-    def member_proba(self, texts: list[str], batch_size: int = 64) -> dict[str, Probabilities]:
-        """Each member's (uncalibrated) probabilities for already-normalized `texts`."""
+    def member_proba(self, texts: list[str], batch_size: int = 64,
+                     names: tuple[str, ...] | None = None) -> dict[str, Probabilities]:
+        """Each member's (uncalibrated) probabilities for already-normalized `texts` (only the members
+        `names`, when given)."""
+        members = {n: m for n, m in self.members.items() if names is None or n in names}
         if not texts:
             empty = {t.name: np.zeros((0, t.num_labels), dtype=np.float32) for t in self.tasks}
-            return {name: dict(empty) for name in self.members}
+            return {name: dict(empty) for name in members}
         order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths batch with less padding
         out: dict[str, Probabilities] = {}
-        for name, member in self.members.items():
+        for name, member in members.items():
             if name == LEXICAL_NAME:
                 out[name] = member.predict_proba(list(texts))
                 continue

@@ -171,7 +171,8 @@ def validation_texts(classifier, count: int = SAMPLE_TEXTS, seed: int = 0) -> li
 
 
 def _batched_member_proba(classifier, texts: list[str], seed: int = 0) -> dict[str, tuple[np.ndarray, dict]]:
-    """Per batching of `GATE_BATCHINGS`: (the rows it covers, each member's probabilities for those rows)."""
+    """Per batching of `GATE_BATCHINGS`: (the rows it covers, each encoder member's probabilities for those
+    rows; the lexical member does not depend on batching)."""
     single = np.arange(min(SINGLE_TEXTS, len(texts)))
     mixed = np.random.default_rng(seed).permutation(len(texts))
     groups = {"length-sorted": [np.arange(len(texts))],
@@ -179,7 +180,8 @@ def _batched_member_proba(classifier, texts: list[str], seed: int = 0) -> dict[s
               "single": [single[i:i + 1] for i in single]}
     out = {}
     for name in GATE_BATCHINGS:
-        parts = [classifier.member_proba([texts[i] for i in rows], batch_size=64) for rows in groups[name]]
+        parts = [classifier.member_proba([texts[i] for i in rows], batch_size=64, names=tuple(classifier.branches))
+                 for rows in groups[name]]
         rows = np.concatenate(groups[name])
         out[name] = (rows, {m: {t: np.concatenate([p[m][t] for p in parts]) for t in parts[0][m]}
                             for m in parts[0]})
