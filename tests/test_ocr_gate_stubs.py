@@ -21,14 +21,16 @@ IDENTITY_MAPS = Calibration({"easyocr:stub": ScoreMap((0.0, 1.0), (0.0, 1.0)),
 
 
 class StubEasy:
-    """EasyOCR stand-in: `read_lines` returns the given boxes (or raises the given error)."""
+    """EasyOCR stand-in: `read_lines` returns the given boxes (or raises the given error), `read_whole_line`
+    the given (text, raw) for the whole image."""
 
     recognizer_dir = custom = model_dir = None
     langs = ("en",)
 
-    def __init__(self, boxes=None, error: Exception | None = None):
-        self.boxes, self.error = boxes or [], error
+    def __init__(self, boxes=None, error: Exception | None = None, whole: tuple[str, float] = ("", 0.0)):
+        self.boxes, self.error, self.whole = boxes or [], error, whole
         self.pixels: list[np.ndarray] = []
+        self.whole_calls = 0
 
     def recognizer(self) -> str:
         return "stub"
@@ -38,6 +40,11 @@ class StubEasy:
         if self.error:
             raise self.error
         return [WordBox(text, raw, bbox) for text, raw, bbox in self.boxes]
+
+    def read_whole_line(self, pixels):
+        self.whole_calls += 1
+        height, width = pixels.shape[:2]
+        return WordBox(*self.whole, (0, 0, width, height))
 
 
 class StubTesseract:
@@ -151,6 +158,43 @@ def test_easyocr_empty_falls_back_to_the_whole_page():
     nothing = gate(StubEasy([]), tess).read(IMAGE)
     assert nothing.text == "" and nothing.confidence == 0.0
     assert nothing.gate_reason == "EasyOCR found no text: ran Tesseract, which found no text either"
+
+
+def test_a_small_image_the_detector_finds_nothing_in_is_read_as_one_line():
+    """A cropped word or line (at most `LINE_IMAGE_HEIGHT` tall): the whole image is one line, gated like any
+    other; a taller image, or a whole-image reading with no text, goes to whole-page Tesseract as before."""
+    from banglahate_gui.ocr.reader import LINE_IMAGE_HEIGHT
+
+    word = Image.new("RGB", (120, LINE_IMAGE_HEIGHT), (255, 255, 255))
+    tess = StubTesseract([("never", 0.99)])
+    result = gate(StubEasy([], whole=("নাথ", 0.9)), tess).read(word)
+    assert result.text == "নাথ" and result.engine == "easyocr" and result.lines[0].bbox == (0, 0, 120, LINE_IMAGE_HEIGHT)
+    assert tess.crop_calls == [] and tess.page_calls == 0
+    assert result.gate_reason.startswith("EasyOCR found no line and read the image as one, all at")
+    tess = StubTesseract([("নাথ", 0.9)])
+    weak = gate(StubEasy([], whole=("নখ", 0.3)), tess).read(word)
+    assert tess.crop_calls == [[(LINE_IMAGE_HEIGHT, 120)]] and weak.text == "নাথ" and weak.engine == "tesseract"
+    assert gate(StubEasy([], whole=("নাথ", 0.9)), StubTesseract()).read(word, engine="easyocr").text == "নাথ"
+    page = Reading("tesseract", "page", 0.7, [WordBox("page", 0.7, (0, 0, 40, 20))])
+    for image, easy in ((word, StubEasy([])), (Image.new("RGB", (120, LINE_IMAGE_HEIGHT + 1)), StubEasy([], whole=("x", 0.9)))):
+        tess = StubTesseract(page=page)
+        assert gate(easy, tess).read(image).text == "page" and tess.page_calls == 1
+    assert easy.whole_calls == 0, "a taller image is never read as one line"
+
+
+def test_a_reread_in_another_script_is_scored_with_the_script_mismatch_map():
+    from banglahate_gui.ocr.calibration import SCRIPT_MISMATCH, context_key, dominant_script, reread_context
+
+    assert [dominant_script(t) for t in ("নাথ", "aaa", "নাথ ab", "ab নাথ", "১২", "12 ...", "")] == \
+        ["bengali", "latin", "bengali", "bengali", "bengali", "", ""]
+    assert reread_context("নাথ", "aaa", "ctx") == reread_context("aaa", "নাথ", "ctx") == SCRIPT_MISMATCH
+    assert reread_context("নাথ", "নখ", "ctx") == reread_context("", "aaa", "ctx") == reread_context("নাথ", "", "ctx") == "ctx"
+    calibration = Calibration({**IDENTITY_MAPS.maps,
+                               context_key("tesseract:ben+eng", SCRIPT_MISMATCH): ScoreMap((0.0, 1.0), (0.0, 0.0))})
+    latin = gate(StubEasy([("শ্রীগরু", 0.3, TOP)]), StubTesseract([("aaa", 0.9)]), calibration).read(IMAGE)
+    assert latin.text == "শ্রীগরু" and latin.lines[0].reads[1].calibrated == 0.0
+    same = gate(StubEasy([("শ্রীগরু", 0.3, TOP)]), StubTesseract([("শ্রীগুরু", 0.9)]), calibration).read(IMAGE)
+    assert same.text == "শ্রীগুরু" and same.lines[0].reads[1].calibrated == pytest.approx(0.9)
 
 
 def test_forced_engines_read_with_one_engine_only():

@@ -18,8 +18,9 @@ RECOGNIZER_DIR_ENV = "BANGLAHATE_OCR_RECOGNIZER"
 BUILTIN_RECOGNIZER = "builtin"
 PREPROCESS_MODES = ("auto", "none", "otsu", "upscale+otsu")
 # changes when the reading logic does (per-line gate on context-calibrated scores, caption rows first;
-# 3: caption height from the band lines' characters, unreadable lines are background)
-OCR_PIPELINE = "line-gate-3"
+# 3: caption height from the band lines' characters, unreadable lines are background; 4: a small image the
+# detector finds nothing in is read as one line, a re-read in another script is scored with its own map)
+OCR_PIPELINE = "line-gate-4"
 
 
 def default_easyocr_dir() -> str | None:

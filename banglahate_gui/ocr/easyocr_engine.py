@@ -169,6 +169,16 @@ class EasyOcrEngine:
         read = {(int(p[0][0]), int(p[0][1]), int(p[2][0]), int(p[2][1])): (t.strip(), float(c)) for p, t, c in raw}
         return [WordBox(*read.get(box, ("", 0.0)), box) for box in boxes]
 
+    def read_whole_line(self, pixels: np.ndarray) -> WordBox:
+        """The whole image recognized as one line (for a cropped word or line the detector found nothing in),
+        with the recognizer's raw confidence ("" and 0.0 when it reads nothing)."""
+        height, width = pixels.shape[:2]
+        with _quiet():
+            raw = self.detecting_reader().recognize(to_gray(pixels), horizontal_list=[[0, width, 0, height]],
+                                                    free_list=[], batch_size=1, detail=1, paragraph=False)
+        text, confidence = (raw[0][1].strip(), float(raw[0][2])) if raw else ("", 0.0)
+        return WordBox(text, confidence if text else 0.0, (0, 0, width, height))
+
     def read(self, pixels: np.ndarray, scale: float = 1.0) -> Reading:
         """Read an RGB or gray uint8 array (raw confidences); boxes are divided by `scale` back to
         original pixels."""

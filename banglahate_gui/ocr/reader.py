@@ -3,10 +3,12 @@
 EasyOCR's CRAFT detector cuts the image into lines and its recognizer reads them all in one batch.
 Each line's raw score is mapped to P(line read correctly) (`ocr.calibration`, with the map for the
 line's context — dark text on a light page, or light text on a colour or photo — where there is one);
-lines under the gate are read again by Tesseract on the same crop (all of them in one Tesseract process) and the better
-calibrated reading of each line is kept. Tesseract reads the whole page only when the detector finds
-nothing (or EasyOCR is unavailable). Lines are marked caption or background (`ocr.layout`): the caption
-rows come first, then the background rows, each in reading order.
+lines under the gate are read again by Tesseract on the same crop (all of them in one Tesseract process) and
+the better calibrated reading of each line is kept; a re-read in another script than EasyOCR's reading has
+a map of its own. When the detector finds nothing in an image at most `LINE_IMAGE_HEIGHT` tall (a cropped
+word or line), the whole image is read as one line the same way. Tesseract reads the whole page only when
+EasyOCR finds no text (or is unavailable). Lines are marked caption or background (`ocr.layout`): the
+caption rows come first, then the background rows, each in reading order.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from banglahate_gui.errors import OcrUnavailableError
-from banglahate_gui.ocr.calibration import Calibration, easyocr_key, load_calibration, tesseract_key
+from banglahate_gui.ocr.calibration import Calibration, easyocr_key, load_calibration, reread_context, tesseract_key
 from banglahate_gui.ocr.config import OcrConfig
 from banglahate_gui.ocr.easyocr_engine import EasyOcrEngine
 from banglahate_gui.ocr.image import load_image
@@ -32,6 +34,9 @@ ENGINES = ("easyocr", "tesseract")
 # preprocess="auto": per-engine steps chosen by measurement on rendered memes (benchmarks/ocr).
 AUTO_PREPROCESS = {"easyocr": "none", "tesseract": "otsu"}
 LABELS = {"easyocr": "EasyOCR", "tesseract": "Tesseract"}
+LINE_IMAGE_HEIGHT = 160
+"""An image at most this tall in which the detector finds no line (a cropped word or line: on the signboard
+word crops every detector miss was at most 155 px tall) is read as one line before Tesseract reads the page."""
 
 Progress = Callable[[str], None]
 
@@ -111,7 +116,6 @@ class OcrReader:
 
     def _gate(self, pixels: np.ndarray, engine: str | None, notify: Progress,
               timings: dict[str, float]) -> tuple[list[OcrLine], list[Reading], str]:
-        threshold = self.config.threshold
         if engine == "tesseract":
             lines, page = self._page(pixels, notify, timings)
             return lines, [page], "engine forced: Tesseract"
@@ -126,13 +130,12 @@ class OcrReader:
                 raise
             lines, page = self._page(pixels, notify, timings)
             return lines, [page], f"EasyOCR unavailable ({exc}): used Tesseract"
-        lines, contexts = [], {}  # contexts: per line, for the Tesseract re-read's map too
-        for box in detected:
-            bbox = tuple(int(round(v / scale)) for v in box.bbox)
-            context = line_context(_crop(pixels, bbox))
-            read = self._line("easyocr", box.text, box.confidence, context)
-            lines.append(OcrLine(bbox, read, [read]))
-            contexts[id(lines[-1])] = context
+        lines, contexts = self._easyocr_lines(detected, scale, pixels)
+        whole = not any(line.text for line in lines) and pixels.shape[0] <= LINE_IMAGE_HEIGHT
+        if whole:
+            step = time.perf_counter()
+            lines, contexts = self._easyocr_lines([self.easyocr.read_whole_line(prepared)], scale, pixels)
+            timings["easyocr"] += time.perf_counter() - step
         easy = _reading("easyocr", lines, [line.kept for line in lines], timings["easyocr"], self.easyocr.recognizer())
         if engine == "easyocr":
             return [line for line in lines if line.text], [easy], "engine forced: EasyOCR"
@@ -145,8 +148,29 @@ class OcrReader:
             if not page_lines:
                 return [], [easy, page], f"{why}: ran Tesseract, which found no text either"
             return page_lines, [easy, page], f"{why}: Tesseract read the page ({page.confidence:.2f})"
+        counted = ("EasyOCR found no line and read the image as one" if whole else
+                   f"EasyOCR read {len(lines)} line{'s' if len(lines) != 1 else ''}")
+        return self._reread_low(pixels, lines, contexts, easy, notify, timings, counted)
+
+    def _easyocr_lines(self, boxes: list[WordBox], scale: float,
+                       pixels: np.ndarray) -> tuple[list[OcrLine], dict[int, str]]:
+        """EasyOCR's reading of each box as a line (bbox in original pixels), and each line's context (by `id`;
+        the Tesseract re-read uses it too)."""
+        lines, contexts = [], {}
+        for box in boxes:
+            bbox = tuple(int(round(v / scale)) for v in box.bbox)
+            context = line_context(_crop(pixels, bbox))
+            read = self._line("easyocr", box.text, box.confidence, context)
+            lines.append(OcrLine(bbox, read, [read]))
+            contexts[id(lines[-1])] = context
+        return lines, contexts
+
+    def _reread_low(self, pixels: np.ndarray, lines: list[OcrLine], contexts: dict[int, str], easy: Reading,
+                    notify: Progress, timings: dict[str, float], counted: str) -> tuple[list[OcrLine], list[Reading], str]:
+        """Lines under the gate read again by Tesseract (one process); each keeps the better calibrated
+        reading. A re-read in another script than EasyOCR's is scored with the `SCRIPT_MISMATCH` map."""
+        threshold = self.config.threshold
         low = [line for line in lines if line.kept.calibrated < threshold]
-        counted = f"EasyOCR read {len(lines)} line{'s' if len(lines) != 1 else ''}"
         if not low:
             return lines, [easy], f"{counted}, all at calibrated confidence >= {threshold:.2f}: kept EasyOCR"
         why = f"{counted}, {len(low)} under the gate ({threshold:.2f})"
@@ -159,7 +183,7 @@ class OcrReader:
         timings["tesseract"] = time.perf_counter() - step
         won = 0
         for line, (text, raw) in zip(low, reads):
-            other = self._line("tesseract", text, raw, contexts[id(line)])
+            other = self._line("tesseract", text, raw, reread_context(line.reads[0].text, text, contexts[id(line)]))
             line.reads.append(other)
             line.kept = better(line.reads[0], other)
             won += line.kept is other

@@ -83,7 +83,7 @@ class RecognizerHashes:
 SHIPPED_RECOGNIZERS = (
     RecognizerHashes("bn_latin_g2", "1dac4e2801da41b1c98ca5c4d3007a2f456a95133bfd0f2a6d4111c6f80285b3",
                      "e3f466d2542897f4fa91d90a7ab932d707e4180fb5c7a3bccdf7d2b85db811a4",
-                     "4ebad16a33c8323f02a2de893c833c285d0a215c46f8d0fb61d7b3dd3d5dc548"),
+                     "a77e2f5b73e292637e14993c1ca106e957322d3c171b9b9d0256bf51be798bc2"),
 )
 
 

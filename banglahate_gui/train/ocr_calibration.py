@@ -6,8 +6,8 @@ signs, never the benchmark's scene photos) are cut into lines by EasyOCR's detec
 does; every line is read by the EasyOCR recognizer and by Tesseract (`--psm 7`, same crop). A line is
 correct when its CER against the words drawn inside its box is <= `CORRECT_CER`. Per engine, one isotonic
 map (raw score -> P(correct)) on all lines and one per line context (`ocr.preprocess.line_context`: dark
-text on a light page, or light/outlined text on a colour or photo) with at least `MIN_CONTEXT_LINES`
-lines; the reported ECE is cross-fitted (maps fitted on even seeds scored on odd ones and back), with
+text on a light page, or light/outlined text on a colour or photo; for Tesseract also `SCRIPT_MISMATCH`,
+its re-reads in another script than EasyOCR's reading) with at least `MIN_CONTEXT_LINES` lines; the reported ECE is cross-fitted (maps fitted on even seeds scored on odd ones and back), with
 the context maps as the reader uses them. Lines are cached in a JSONL file, so a run can resume.
 
     nice -n 10 python -m banglahate_gui.train.ocr_calibration --lines ocr_calibration_lines.jsonl
@@ -29,14 +29,16 @@ from banglahate_gui.data.synth_memes import (MEME_STYLES, SIGN_WORDS, has_bengal
                                              render_styled, repost)
 from banglahate_gui.defaults import default_data_dir
 from banglahate_gui.hashing import sha256_file
-from banglahate_gui.ocr.calibration import (CORRECT_CER, Calibration, calibration_path, context_key, easyocr_key,
-                                            expected_calibration_error, fit_map, tesseract_key)
+from banglahate_gui.ocr.calibration import (CORRECT_CER, SCRIPT_MISMATCH, Calibration, calibration_path, context_key,
+                                            easyocr_key, expected_calibration_error, fit_map, reread_context,
+                                            tesseract_key)
 from banglahate_gui.ocr.preprocess import LINE_CONTEXTS, line_context
 from banglahate_gui.ocr.metrics import cer
 from banglahate_gui.resources import default_recognizer_dir
 
 LINES_PER_STYLE = 520
-MIN_CONTEXT_LINES = 100  # a context gets its own map only with this many lines
+MIN_CONTEXT_LINES = 25  # a context gets its own map only with this many lines
+CONTEXTS = (*LINE_CONTEXTS, SCRIPT_MISMATCH)
 SEED = 1000
 PHOTOS = Path("/usr/share/backgrounds")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -173,18 +175,20 @@ def first_lines(rows: list[dict], per_style: int) -> list[dict]:
 
 
 def labelled(rows: list[dict], engine: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
-    """(raw scores, correct 0/1, meme seeds, styles, line contexts) of the lines `engine` returned text for."""
+    """(raw scores, correct 0/1, meme seeds, styles, contexts) of the lines `engine` returned text for; a
+    Tesseract re-read's context is the one the reader gives it (`reread_context`)."""
     kept = [r for r in rows if r[engine][0]]
     raw = np.array([r[engine][1] for r in kept], dtype=float)
     correct = np.array([cer(r["gold"], r[engine][0]) <= CORRECT_CER for r in kept], dtype=float)
-    contexts = np.array([r.get("context", "") for r in kept])
+    contexts = np.array([r.get("context", "") if engine == "easyocr" else
+                         reread_context(r["easyocr"][0], r[engine][0], r.get("context", "")) for r in kept])
     return raw, correct, np.array([r["seed"] for r in kept]), [r["style"] for r in kept], contexts
 
 
 def fit_maps(raw: np.ndarray, correct: np.ndarray, contexts: np.ndarray, key: str) -> dict:
     """The engine's overall map and one per context with at least `MIN_CONTEXT_LINES` lines."""
     maps = {key: fit_map(raw, correct)}
-    for context in LINE_CONTEXTS:
+    for context in CONTEXTS:
         mask = contexts == context
         if mask.sum() >= MIN_CONTEXT_LINES:
             maps[context_key(key, context)] = fit_map(raw[mask], correct[mask])
@@ -218,7 +222,7 @@ def fit(rows: list[dict], keys: dict[str, str], recognizer_sha256: str) -> Calib
         report["ece_calibrated"][key] = round(expected_calibration_error(held_out[scored], correct[scored]), 4)
         styles = np.array(styles)
         report["per_style"][key] = {style: group(styles == style) for style in MEME_STYLES if (styles == style).any()}
-        report["per_context"][key] = {c: group(contexts == c) for c in LINE_CONTEXTS if (contexts == c).any()}
+        report["per_context"][key] = {c: group(contexts == c) for c in CONTEXTS if (contexts == c).any()}
     report["memes"] = len({(r["style"], r["seed"]) for r in rows})
     report["lines_per_style"] = {style: sum(r["style"] == style for r in rows) for style in MEME_STYLES}
     report["note"] = ("ECE: 10 equal-width bins; calibrated ECE cross-fitted over even/odd meme seeds, "
