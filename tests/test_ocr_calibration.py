@@ -181,24 +181,23 @@ def test_malformed_calibration_file_falls_back_to_raw_scores(maps):
     assert not calibration.maps and "unusable" in note
 
 
-def test_tesseract_rereads_in_another_script_get_their_own_map():
-    """Lines where Tesseract read Latin letters and EasyOCR Bengali (or the reverse) are fitted apart; the
-    shipped file has that map and it scores such re-reads far below a same-script one."""
-    from banglahate_gui.ocr.calibration import SCRIPT_MISMATCH
+def test_tesseract_rereads_far_from_easyocrs_reading_get_their_own_map():
+    """Lines where Tesseract's reading is of another script than EasyOCR's, or far from it, are fitted apart;
+    the shipped file has that map and it scores such re-reads far below a close one."""
+    from banglahate_gui.ocr.calibration import DISAGREES, load_calibration
+    from banglahate_gui.resources import default_recognizer_dir
     from banglahate_gui.train.ocr_calibration import MIN_CONTEXT_LINES
 
     rows = [{"style": "band", "seed": seed, "gold": "ভাল কথা", "context": "dark_on_light", "easyocr": ["ভাল কথা", 0.5],
-             "tesseract": ["ভাল কথা" if seed % 5 else "ভুল", 0.8]} for seed in range(200)]
+             "tesseract": ["ভাল কথা" if seed % 5 else "ভাল কথ", 0.8]} for seed in range(200)]
+    far = ("Tarrat", "ঠা")  # another script; the same script, far apart
     rows += [{"style": "band", "seed": 200 + i, "gold": "ভাল কথা", "context": "dark_on_light",
-              "easyocr": ["ভাল কথা", 0.5], "tesseract": ["Tarrat", 0.8]} for i in range(MIN_CONTEXT_LINES)]
+              "easyocr": ["ভাল কথা", 0.5], "tesseract": [far[i % 2], 0.8]} for i in range(MIN_CONTEXT_LINES)]
     fitted = fit(rows, {"easyocr": "easyocr:x", "tesseract": "tesseract:y"}, "abc")
-    assert fitted.report["per_context"]["tesseract:y"][SCRIPT_MISMATCH]["lines"] == MIN_CONTEXT_LINES
-    assert fitted.calibrate("tesseract:y", 0.8, SCRIPT_MISMATCH) == pytest.approx(0.0)
-    assert fitted.calibrate("tesseract:y", 0.8, "dark_on_light") == pytest.approx(0.8)
-    assert fitted.calibrate("easyocr:x", 0.5, SCRIPT_MISMATCH) == fitted.calibrate("easyocr:x", 0.5)
-    from banglahate_gui.ocr.calibration import load_calibration
-    from banglahate_gui.resources import default_recognizer_dir
-
+    assert fitted.report["per_context"]["tesseract:y"][DISAGREES]["lines"] == MIN_CONTEXT_LINES
+    assert fitted.calibrate("tesseract:y", 0.8, DISAGREES) == pytest.approx(0.0)
+    assert fitted.calibrate("tesseract:y", 0.8, "dark_on_light") == pytest.approx(0.8)  # 4 in 5 right
+    assert fitted.calibrate("easyocr:x", 0.5, DISAGREES) == fitted.calibrate("easyocr:x", 0.5)
     shipped, _ = load_calibration(default_recognizer_dir(), "bn_latin_g2")
-    assert shipped.has(context_key("tesseract:ben+eng", SCRIPT_MISMATCH))
-    assert shipped.calibrate("tesseract:ben+eng", 0.9, SCRIPT_MISMATCH) < 0.5 * shipped.calibrate("tesseract:ben+eng", 0.9, "dark_on_light")
+    assert shipped.has(context_key("tesseract:ben+eng", DISAGREES))
+    assert shipped.calibrate("tesseract:ben+eng", 0.85, DISAGREES) < 0.5 * shipped.calibrate("tesseract:ben+eng", 0.85, "dark_on_light")

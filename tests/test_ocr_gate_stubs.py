@@ -182,17 +182,20 @@ def test_a_small_image_the_detector_finds_nothing_in_is_read_as_one_line():
     assert easy.whole_calls == 0, "a taller image is never read as one line"
 
 
-def test_a_reread_in_another_script_is_scored_with_the_script_mismatch_map():
-    from banglahate_gui.ocr.calibration import SCRIPT_MISMATCH, context_key, dominant_script, reread_context
+def test_a_reread_far_from_easyocrs_reading_is_scored_with_the_disagrees_map():
+    from banglahate_gui.ocr.calibration import DISAGREES, context_key, dominant_script, reread_context
 
     assert [dominant_script(t) for t in ("নাথ", "aaa", "নাথ ab", "ab নাথ", "১২", "12 ...", "")] == \
         ["bengali", "latin", "bengali", "bengali", "bengali", "", ""]
-    assert reread_context("নাথ", "aaa", "ctx") == reread_context("aaa", "নাথ", "ctx") == SCRIPT_MISMATCH
-    assert reread_context("নাথ", "নখ", "ctx") == reread_context("", "aaa", "ctx") == reread_context("নাথ", "", "ctx") == "ctx"
+    assert reread_context("নাথ", "aaa", "ctx") == reread_context("aaa", "নাথ", "ctx") == DISAGREES  # other script
+    assert reread_context("আনমিক হুম", "ঠা", "ctx") == DISAGREES  # same script, far apart (CER >= 0.4)
+    assert reread_context("শ্রীগরু", "শ্রীগুরু", "ctx") == reread_context("hello", "hallo", "ctx") == "ctx"
+    assert reread_context("", "aaa", "ctx") == reread_context("নাথ", "", "ctx") == "ctx"
     calibration = Calibration({**IDENTITY_MAPS.maps,
-                               context_key("tesseract:ben+eng", SCRIPT_MISMATCH): ScoreMap((0.0, 1.0), (0.0, 0.0))})
-    latin = gate(StubEasy([("শ্রীগরু", 0.3, TOP)]), StubTesseract([("aaa", 0.9)]), calibration).read(IMAGE)
-    assert latin.text == "শ্রীগরু" and latin.lines[0].reads[1].calibrated == 0.0
+                               context_key("tesseract:ben+eng", DISAGREES): ScoreMap((0.0, 1.0), (0.0, 0.0))})
+    for far in ("aaa", "ঠা আনযকর পদ"):
+        result = gate(StubEasy([("শ্রীগরু", 0.3, TOP)]), StubTesseract([(far, 0.9)]), calibration).read(IMAGE)
+        assert result.text == "শ্রীগরু" and result.lines[0].reads[1].calibrated == 0.0
     same = gate(StubEasy([("শ্রীগরু", 0.3, TOP)]), StubTesseract([("শ্রীগুরু", 0.9)]), calibration).read(IMAGE)
     assert same.text == "শ্রীগুরু" and same.lines[0].reads[1].calibrated == pytest.approx(0.9)
 
@@ -225,30 +228,37 @@ def test_result_round_trips_through_json():
 
 def test_shipped_maps_keep_a_correct_low_raw_easyocr_line_over_a_confident_wrong_tesseract_line():
     """With the calibration shipped for bn_latin_g2: some EasyOCR line under the gate with a lower raw
-    score than Tesseract's still wins, because its calibrated score is higher."""
-    from banglahate_gui.ocr.calibration import load_calibration
+    score than Tesseract's still wins, because its calibrated score is higher: on an outlined meme (light
+    text on a picture) through the line-context maps, on a light page through the map for re-reads far
+    from EasyOCR's reading."""
+    from banglahate_gui.ocr.calibration import load_calibration, reread_context
     from banglahate_gui.resources import default_recognizer_dir
 
     from banglahate_gui.ocr.preprocess import line_context
 
     shipped, note = load_calibration(default_recognizer_dir(), "bn_latin_g2")
     assert note.startswith("calibrated by")
-    left, top, right, bottom = TOP
-    context = line_context(np.asarray(IMAGE)[top:bottom, left:right])  # the maps the reader uses for this line
-    assert shipped.has(f"easyocr:bn_latin_g2@{context}") and shipped.has(f"tesseract:ben+eng@{context}")
-    grid = [round(v, 2) for v in np.linspace(0.01, 0.99, 99)]
-    pairs = [(e, t) for e in grid for t in grid if t > e and shipped.calibrate("tesseract:ben+eng", t, context)
-             < shipped.calibrate("easyocr:bn_latin_g2", e, context) < 0.60]
-    assert pairs, "the shipped maps never rank a lower raw EasyOCR score above a higher raw Tesseract one"
-    raw_easy, raw_tess = pairs[len(pairs) // 2]
-    easy = StubEasy([("তুই একটা বাজে লোক", raw_easy, TOP)])
-    easy.recognizer = lambda: "bn_latin_g2"
-    tess = StubTesseract([("তুই একটা বাজে লোক ০১৭১১", raw_tess)])
-    result = gate(easy, tess, shipped).read(IMAGE)
-    assert tess.crop_calls, "the line was under the gate, so Tesseract re-read it"
-    assert result.text == "তুই একটা বাজে লোক" and result.lines[0].engine == "easyocr"
-    easy_read, tess_read = result.lines[0].reads
-    assert tess_read.raw > easy_read.raw and tess_read.calibrated < easy_read.calibrated
+    right = "তুই একটা বাজে লোক"
+    outlined = Image.new("RGB", (300, 200), (40, 40, 40))
+    cases = [(outlined, "তুই একটা বাজে লোক ০১৭১১"), (IMAGE, "ভুই এক ব৷জে ০১৭১১ ০১৭১১")]
+    left, top, width, bottom = TOP
+    for image, wrong in cases:
+        context = line_context(np.asarray(image)[top:bottom, left:width])  # the maps the reader uses for this line
+        assert shipped.has(f"easyocr:bn_latin_g2@{context}")
+        tess_context = reread_context(right, wrong, context)
+        grid = [round(v, 2) for v in np.linspace(0.01, 0.99, 99)]
+        pairs = [(e, t) for e in grid for t in grid if t > e and shipped.calibrate("tesseract:ben+eng", t, tess_context)
+                 < shipped.calibrate("easyocr:bn_latin_g2", e, context) < 0.60]
+        assert pairs, f"the shipped maps never rank a lower raw EasyOCR score above a higher raw Tesseract one ({context})"
+        raw_easy, raw_tess = pairs[len(pairs) // 2]
+        easy = StubEasy([(right, raw_easy, TOP)])
+        easy.recognizer = lambda: "bn_latin_g2"
+        tess = StubTesseract([(wrong, raw_tess)])
+        result = gate(easy, tess, shipped).read(image)
+        assert tess.crop_calls, "the line was under the gate, so Tesseract re-read it"
+        assert result.text == right and result.lines[0].engine == "easyocr"
+        easy_read, tess_read = result.lines[0].reads
+        assert tess_read.raw > easy_read.raw and tess_read.calibrated < easy_read.calibrated
 
 
 # Mutation testing (scripts/mutation.sh gate) showed what the tests above let through; each test below pins

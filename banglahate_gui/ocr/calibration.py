@@ -12,7 +12,8 @@ A map may be specific to a line context (`ocr.preprocess.line_context`: dark tex
 light/outlined text on a colour or photo): key "ENGINE_KEY@CONTEXT". One engine's scores mean different
 things in the two (EasyOCR is over-confident on screenshots), so a context map, where the file has one,
 is used before the engine's overall map. A re-read whose script differs from EasyOCR's reading of the same
-line (Latin letters where EasyOCR read Bengali, or the reverse) is scored with its `SCRIPT_MISMATCH` map.
+line (Latin letters where EasyOCR read Bengali, or the reverse), or far from it, is scored with its
+`DISAGREES` map.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from banglahate_gui.errors import OcrUnavailableError
+from banglahate_gui.ocr.metrics import cer
 from banglahate_gui.ocr.trust import CALIBRATION_SUFFIX, RecognizerFiles, verify_recognizer
 
 FORMAT_VERSION = 1
@@ -121,9 +123,11 @@ def context_key(key: str, context: str) -> str:
     return f"{key}@{context}"
 
 
-SCRIPT_MISMATCH = "script_mismatch"
-"""The context of a re-read whose letters are of another script (Bengali or Latin) than EasyOCR's reading of
-the same line: on the calibration lines such Tesseract re-reads were never right (0 of 51; EasyOCR 33)."""
+DISAGREES = "disagrees"
+"""The context of a re-read far from EasyOCR's reading of the same line: letters of another script (Bengali or
+Latin), or a character error rate of at least `DISAGREEMENT_CER` between the two. On the calibration lines
+such Tesseract re-reads were right on 8 of 124, EasyOCR's readings of those lines on 81."""
+DISAGREEMENT_CER = 0.4
 _BENGALI = re.compile(r"[\u0980-\u09ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -136,9 +140,12 @@ def dominant_script(text: str) -> str:
 
 def reread_context(first: str, reread: str, line_context: str) -> str:
     """The context whose map scores `reread`, another engine's reading of a line EasyOCR read as `first`:
-    `SCRIPT_MISMATCH` when both have letters and their scripts differ, else the line's own context."""
+    `DISAGREES` when both have text and they are of different scripts or far apart, else the line's own."""
+    if not first or not reread:
+        return line_context
     a, b = dominant_script(first), dominant_script(reread)
-    return SCRIPT_MISMATCH if a and b and a != b else line_context
+    far = (a and b and a != b) or cer(first, reread) >= DISAGREEMENT_CER
+    return DISAGREES if far else line_context
 
 
 def calibration_path(recognizer_dir: str | Path, name: str) -> Path:

@@ -19,7 +19,7 @@ BUILTIN_RECOGNIZER = "builtin"
 PREPROCESS_MODES = ("auto", "none", "otsu", "upscale+otsu")
 # changes when the reading logic does (per-line gate on context-calibrated scores, caption rows first;
 # 3: caption height from the band lines' characters, unreadable lines are background; 4: a small image the
-# detector finds nothing in is read as one line, a re-read in another script is scored with its own map)
+# detector finds nothing in is read as one line, a re-read far from EasyOCR's is scored with its own map)
 OCR_PIPELINE = "line-gate-4"
 
 

@@ -4,9 +4,10 @@ EasyOCR's CRAFT detector cuts the image into lines and its recognizer reads them
 Each line's raw score is mapped to P(line read correctly) (`ocr.calibration`, with the map for the
 line's context — dark text on a light page, or light text on a colour or photo — where there is one);
 lines under the gate are read again by Tesseract on the same crop (all of them in one Tesseract process) and
-the better calibrated reading of each line is kept; a re-read in another script than EasyOCR's reading has
-a map of its own. When the detector finds nothing in an image at most `LINE_IMAGE_HEIGHT` tall (a cropped
-word or line), the whole image is read as one line the same way. Tesseract reads the whole page only when
+the better calibrated reading of each line is kept; a re-read far from EasyOCR's reading (another script, or
+a character error rate of 0.4 or more between them) has a map of its own. When the detector finds nothing
+in an image at most `LINE_IMAGE_HEIGHT` tall (a cropped word or line), the whole image is read as one line
+the same way. Tesseract reads the whole page only when
 EasyOCR finds no text (or is unavailable). Lines are marked caption or background (`ocr.layout`): the
 caption rows come first, then the background rows, each in reading order.
 """
@@ -168,7 +169,7 @@ class OcrReader:
     def _reread_low(self, pixels: np.ndarray, lines: list[OcrLine], contexts: dict[int, str], easy: Reading,
                     notify: Progress, timings: dict[str, float], counted: str) -> tuple[list[OcrLine], list[Reading], str]:
         """Lines under the gate read again by Tesseract (one process); each keeps the better calibrated
-        reading. A re-read in another script than EasyOCR's is scored with the `SCRIPT_MISMATCH` map."""
+        reading. A re-read far from EasyOCR's is scored with the `DISAGREES` map."""
         threshold = self.config.threshold
         low = [line for line in lines if line.kept.calibrated < threshold]
         if not low:

@@ -83,7 +83,7 @@ class RecognizerHashes:
 SHIPPED_RECOGNIZERS = (
     RecognizerHashes("bn_latin_g2", "1dac4e2801da41b1c98ca5c4d3007a2f456a95133bfd0f2a6d4111c6f80285b3",
                      "e3f466d2542897f4fa91d90a7ab932d707e4180fb5c7a3bccdf7d2b85db811a4",
-                     "a77e2f5b73e292637e14993c1ca106e957322d3c171b9b9d0256bf51be798bc2"),
+                     "2fff4e07656b5c683202f56affcd3e31c3641ae79aeb613e87c21d4350d5b466"),
 )
 
 

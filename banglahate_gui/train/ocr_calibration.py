@@ -6,8 +6,8 @@ signs, never the benchmark's scene photos) are cut into lines by EasyOCR's detec
 does; every line is read by the EasyOCR recognizer and by Tesseract (`--psm 7`, same crop). A line is
 correct when its CER against the words drawn inside its box is <= `CORRECT_CER`. Per engine, one isotonic
 map (raw score -> P(correct)) on all lines and one per line context (`ocr.preprocess.line_context`: dark
-text on a light page, or light/outlined text on a colour or photo; for Tesseract also `SCRIPT_MISMATCH`,
-its re-reads in another script than EasyOCR's reading) with at least `MIN_CONTEXT_LINES` lines; the reported ECE is cross-fitted (maps fitted on even seeds scored on odd ones and back), with
+text on a light page, or light/outlined text on a colour or photo; for Tesseract also `DISAGREES`, its
+re-reads far from EasyOCR's reading) with at least `MIN_CONTEXT_LINES` lines; the reported ECE is cross-fitted (maps fitted on even seeds scored on odd ones and back), with
 the context maps as the reader uses them. Lines are cached in a JSONL file, so a run can resume.
 
     nice -n 10 python -m banglahate_gui.train.ocr_calibration --lines ocr_calibration_lines.jsonl
@@ -29,7 +29,7 @@ from banglahate_gui.data.synth_memes import (MEME_STYLES, SIGN_WORDS, has_bengal
                                              render_styled, repost)
 from banglahate_gui.defaults import default_data_dir
 from banglahate_gui.hashing import sha256_file
-from banglahate_gui.ocr.calibration import (CORRECT_CER, SCRIPT_MISMATCH, Calibration, calibration_path, context_key,
+from banglahate_gui.ocr.calibration import (CORRECT_CER, DISAGREES, Calibration, calibration_path, context_key,
                                             easyocr_key, expected_calibration_error, fit_map, reread_context,
                                             tesseract_key)
 from banglahate_gui.ocr.preprocess import LINE_CONTEXTS, line_context
@@ -37,8 +37,8 @@ from banglahate_gui.ocr.metrics import cer
 from banglahate_gui.resources import default_recognizer_dir
 
 LINES_PER_STYLE = 520
-MIN_CONTEXT_LINES = 25  # a context gets its own map only with this many lines
-CONTEXTS = (*LINE_CONTEXTS, SCRIPT_MISMATCH)
+MIN_CONTEXT_LINES = 50  # a context gets its own map only with this many lines
+CONTEXTS = (*LINE_CONTEXTS, DISAGREES)
 SEED = 1000
 PHOTOS = Path("/usr/share/backgrounds")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
