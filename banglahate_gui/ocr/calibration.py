@@ -11,9 +11,9 @@ hash-checked with them, and those very bytes are parsed. An engine without a map
 A map may be specific to a line context (`ocr.preprocess.line_context`: dark text on a light page, or
 light/outlined text on a colour or photo): key "ENGINE_KEY@CONTEXT". One engine's scores mean different
 things in the two (EasyOCR is over-confident on screenshots), so a context map, where the file has one,
-is used before the engine's overall map. A re-read whose script differs from EasyOCR's reading of the same
-line (Latin letters where EasyOCR read Bengali, or the reverse), or far from it, is scored with its
-`DISAGREES` map.
+is used before the engine's overall map. Another engine's re-read far from EasyOCR's reading of the same
+line (letters of another script, or a character error rate of at least `DISAGREEMENT_CER` between the two)
+is scored with its `DISAGREES` map.
 """
 
 from __future__ import annotations

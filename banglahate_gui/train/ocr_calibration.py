@@ -7,8 +7,9 @@ does; every line is read by the EasyOCR recognizer and by Tesseract (`--psm 7`, 
 correct when its CER against the words drawn inside its box is <= `CORRECT_CER`. Per engine, one isotonic
 map (raw score -> P(correct)) on all lines and one per line context (`ocr.preprocess.line_context`: dark
 text on a light page, or light/outlined text on a colour or photo; for Tesseract also `DISAGREES`, its
-re-reads far from EasyOCR's reading) with at least `MIN_CONTEXT_LINES` lines; the reported ECE is cross-fitted (maps fitted on even seeds scored on odd ones and back), with
-the context maps as the reader uses them. Lines are cached in a JSONL file, so a run can resume.
+re-reads far from EasyOCR's reading) with at least `MIN_CONTEXT_LINES` lines; the reported ECE is
+cross-fitted (maps fitted on even seeds scored on odd ones and back), with the context maps as the reader
+uses them. Lines are cached in a JSONL file, so a run can resume.
 
     nice -n 10 python -m banglahate_gui.train.ocr_calibration --lines ocr_calibration_lines.jsonl
 """
