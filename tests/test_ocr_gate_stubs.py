@@ -189,6 +189,7 @@ def test_a_reread_far_from_easyocrs_reading_is_scored_with_the_disagrees_map():
         ["bengali", "latin", "bengali", "bengali", "bengali", "", ""]
     assert reread_context("নাথ", "aaa", "ctx") == reread_context("aaa", "নাথ", "ctx") == DISAGREES  # other script
     assert reread_context("আনমিক হুম", "ঠা", "ctx") == DISAGREES  # same script, far apart (CER >= 0.4)
+    assert reread_context("hello", "he11o", "ctx") == DISAGREES  # CER exactly DISAGREEMENT_CER (0.4)
     assert reread_context("শ্রীগরু", "শ্রীগুরু", "ctx") == reread_context("hello", "hallo", "ctx") == "ctx"
     assert reread_context("", "aaa", "ctx") == reread_context("নাথ", "", "ctx") == "ctx"
     calibration = Calibration({**IDENTITY_MAPS.maps,
