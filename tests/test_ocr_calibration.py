@@ -188,8 +188,8 @@ def test_tesseract_rereads_far_from_easyocrs_reading_get_their_own_map():
     from banglahate_gui.resources import default_recognizer_dir
     from banglahate_gui.train.ocr_calibration import MIN_CONTEXT_LINES
 
-    rows = [{"style": "band", "seed": seed, "gold": "ভাল কথা", "context": "dark_on_light", "easyocr": ["ভাল কথা", 0.5],
-             "tesseract": ["ভাল কথা" if seed % 5 else "ভাল কথ", 0.8]} for seed in range(200)]
+    rows = [{"style": "band", "seed": seed, "gold": "ভাল কথা", "context": "dark_on_light",
+             "easyocr": ["ভাল কথা", 0.5], "tesseract": ["ভাল কথা" if seed % 5 else "ভাল কথ", 0.8]} for seed in range(200)]
     far = ("Tarrat", "ঠা")  # another script; the same script, far apart
     rows += [{"style": "band", "seed": 200 + i, "gold": "ভাল কথা", "context": "dark_on_light",
               "easyocr": ["ভাল কথা", 0.5], "tesseract": [far[i % 2], 0.8]} for i in range(MIN_CONTEXT_LINES)]
@@ -200,4 +200,5 @@ def test_tesseract_rereads_far_from_easyocrs_reading_get_their_own_map():
     assert fitted.calibrate("easyocr:x", 0.5, DISAGREES) == fitted.calibrate("easyocr:x", 0.5)
     shipped, _ = load_calibration(default_recognizer_dir(), "bn_latin_g2")
     assert shipped.has(context_key("tesseract:ben+eng", DISAGREES))
-    assert shipped.calibrate("tesseract:ben+eng", 0.85, DISAGREES) < 0.5 * shipped.calibrate("tesseract:ben+eng", 0.85, "dark_on_light")
+    far_apart, close = (shipped.calibrate("tesseract:ben+eng", 0.85, c) for c in (DISAGREES, "dark_on_light"))
+    assert far_apart < 0.5 * close

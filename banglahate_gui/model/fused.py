@@ -102,9 +102,9 @@ class FusedClassifier:
     def predict_normalized(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
         """Classify already-normalized `texts`; those with nothing to judge get `insufficient_text`."""
         judgeable = [i for i, t in enumerate(texts) if has_judgeable_text(t)]
-        scored = dict(zip(judgeable, predictions_from_proba([texts[i] for i in judgeable],
-                                                            self.predict_proba([texts[i] for i in judgeable], batch_size),
-                                                            self.tasks, self.manifest.offsets)))
+        judged = [texts[i] for i in judgeable]
+        scored = dict(zip(judgeable, predictions_from_proba(judged, self.predict_proba(judged, batch_size), self.tasks,
+                                                            self.manifest.offsets)))
         return [scored[i] if i in scored else insufficient_prediction(t, self.tasks) for i, t in enumerate(texts)]
 
     @torch.inference_mode()

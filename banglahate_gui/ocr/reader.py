@@ -167,7 +167,8 @@ class OcrReader:
         return lines, contexts
 
     def _reread_low(self, pixels: np.ndarray, lines: list[OcrLine], contexts: dict[int, str], easy: Reading,
-                    notify: Progress, timings: dict[str, float], counted: str) -> tuple[list[OcrLine], list[Reading], str]:
+                    notify: Progress, timings: dict[str, float],
+                    counted: str) -> tuple[list[OcrLine], list[Reading], str]:
         """Lines under the gate read again by Tesseract (one process); each keeps the better calibrated
         reading. A re-read far from EasyOCR's is scored with the `DISAGREES` map."""
         threshold = self.config.threshold

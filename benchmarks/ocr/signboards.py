@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"| reading | crops | CER | CER of the classified text ({TEXT_SCOPE}) | exact | s/crop (median) |\n"
           "|---|---:|---:|---:|---:|---:|")
     for name, s in summary.items():
-        print(f"| {name} | {s['n']} | {s['cer']:.3f} | {s['cer_classified']:.3f} | {s['exact']:.3f} | {s['s_median']:.2f} |")
+        print(f"| {name} | {s['n']} | {s['cer']:.3f} | {s['cer_classified']:.3f} | {s['exact']:.3f} | "
+              f"{s['s_median']:.2f} |")
     args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                      "recognizer": reader.easyocr.recognizer(), "calibration": reader.calibration()[1],
                                      "summary": summary}, ensure_ascii=False, indent=1), encoding="utf-8")
