@@ -36,8 +36,8 @@ ENGINES = ("easyocr", "tesseract")
 AUTO_PREPROCESS = {"easyocr": "none", "tesseract": "otsu"}
 LABELS = {"easyocr": "EasyOCR", "tesseract": "Tesseract"}
 LINE_IMAGE_HEIGHT = 160
-"""An image at most this tall in which the detector finds no line (a cropped word or line: on the signboard
-word crops every detector miss was at most 155 px tall) is read as one line before Tesseract reads the page."""
+"""An image at most this tall in which the detector finds no line (a cropped word or line, where CRAFT often
+finds no box) is read as one line before Tesseract reads the page."""
 
 Progress = Callable[[str], None]
 
