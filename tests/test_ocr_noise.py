@@ -157,3 +157,33 @@ def test_read_captions_reads_test_meme_captions_and_resumes(tmp_path, data_dir):
     for row in rows:
         assert row["style"] in ("screenshot", "band", "outline_flat", "outline_photo") and row["seconds"] > 0
         assert Levenshtein.normalized_distance(row["text"][:30], normalize(row["ocr_text"])[:30]) < 0.8
+        assert row["classified_text"] and set(row["classified_text"].splitlines()) <= set(row["ocr_text"].splitlines())
+
+
+def test_the_ocr_slice_scores_the_text_the_app_classifies(tmp_path):
+    """`banglahate evaluate --ocr-readings` judges each caption as the app would (`classified_text`: the
+    caption lines, not signs and buttons), and falls back to the whole reading for files written before."""
+    import pandas as pd
+
+    from banglahate_gui.data.corpus import row_ids
+    from banglahate_gui.model.schema import TASKS
+    from banglahate_gui.train.evaluate import OCR_SLICE, _ocr_slice
+    from banglahate_gui.train.run import MEME_SOURCE
+
+    test = pd.DataFrame({"source": [MEME_SOURCE, MEME_SOURCE, "other"], "text": ["এক", "দুই", "তিন"]})
+    ids = row_ids(test)
+    readings = tmp_path / "readings.jsonl"
+    readings.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"id": ids[0], "ocr_text": "এক\nদোকান ০১৭১১", "classified_text": "এক"},
+        {"id": ids[1], "ocr_text": "দুই"},  # an older file: no classified_text
+        {"id": ids[2], "ocr_text": "তিন", "classified_text": "তিন"}]), encoding="utf-8")
+    seen = []
+
+    def predict(rows):
+        seen.extend(rows)
+        return {}
+
+    labels = {t.name: np.zeros(3, dtype=np.int64) for t in TASKS}
+    slices = _ocr_slice(readings, test, labels, TASKS, predict)
+    assert seen == ["এক", "দুই"], "the caption lines of meme rows only"
+    assert slices[OCR_SLICE]["rows"] == 2

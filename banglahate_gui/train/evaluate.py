@@ -41,6 +41,7 @@ OFFICIAL_SETS = {
 """Official test files (none of their texts trains anything) and the task each is scored on, by macro F1."""
 BASELINE = "TF-IDF char n-grams + LR"
 FUSED = "BanglaHateNet fused"
+OCR_SLICE = "OCR'd meme captions (rendered, read by the shipped OCR, the text the app classifies)"
 _LATIN = re.compile(r"[a-z]")
 _BANGLA = re.compile(r"[\u0980-\u09ff]")
 
@@ -176,8 +177,8 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
     """Score the bundle on the corpus's test split; write report.md, report.json and the figures to `out_dir`.
 
     `limit` (rows per source file) must match the one the bundle was trained with, or the split differs.
-    `ocr_readings`: a JSONL of {id, ocr_text} per test meme caption (`python -m banglahate_gui.train.ocr_noise
-    read-captions`), scored as the "OCR'd meme captions" slice.
+    `ocr_readings`: a JSONL of {id, classified_text} per test meme caption (`python -m
+    banglahate_gui.train.ocr_noise read-captions`), scored as the "OCR'd meme captions" slice.
     """
     started = time.time()
     classifier = load_bundle(bundle or default_bundle_dir(), device)
@@ -255,20 +256,21 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
 
 
 def _ocr_slice(readings: Path, test, labels: dict, tasks: tuple[Task, ...], predict) -> dict[str, dict]:
-    """The meme test captions as the project's OCR read them from rendered memes (rows missing from the file are
-    left out), scored like the other slices."""
+    """The meme test captions as the project's OCR read them from rendered memes and the app would classify them
+    (`classified_text`; files written before it existed: the whole `ocr_text`). Rows missing from the file are
+    left out; scored like the other slices."""
     read = {}
     for line in readings.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            read[str(row["id"])] = normalize(str(row.get("ocr_text") or ""))
+            read[str(row["id"])] = normalize(str(row.get("classified_text", row.get("ocr_text")) or ""))
     ids = row_ids(test)
     mask = np.array([i in read for i in ids]) & (test["source"] == MEME_SOURCE).to_numpy()
     if not mask.any():
         return {}
     found = predict([read[i] for i, m in zip(ids, mask) if m])
     sub = _subset(labels, mask)
-    return {"OCR'd meme captions (rendered, read by the shipped OCR)": {
+    return {OCR_SLICE: {
         "rows": int(mask.sum()), "scores": {model: task_scores(sub, p, tasks, d) for model, (p, d) in found.items()}}}
 
 

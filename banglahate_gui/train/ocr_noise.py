@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from banglahate_gui.defaults import TEXT_SCOPE
 from banglahate_gui.text import normalize
 from banglahate_gui.text.tables import NUM_TOKEN, URL_TOKEN, USER_TOKEN
 
@@ -558,7 +559,8 @@ def read_captions(data_dir: Path, out: Path, photos: tuple[str, ...], limit: int
             image, _words = render(text, style, seed, photos)
             result = reader.read(image)
             row = {"id": row_id, "text": text, "ocr_text": result.text, "ocr_caption": result.caption_text,
-                   "style": style, "seed": seed, "seconds": round(time.perf_counter() - start, 2)}
+                   "classified_text": result.classified_text(TEXT_SCOPE), "style": style, "seed": seed,
+                   "seconds": round(time.perf_counter() - start, 2)}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             handle.flush()
             if n % 10 == 0 or n == len(todo):
