@@ -183,7 +183,8 @@ def test_a_small_image_the_detector_finds_nothing_in_is_read_as_one_line():
 
 
 def test_a_reread_far_from_easyocrs_reading_is_scored_with_the_disagrees_map():
-    from banglahate_gui.ocr.calibration import DISAGREES, context_key, dominant_script, reread_context
+    from banglahate_gui.ocr.calibration import DISAGREES, context_key, reread_context
+    from banglahate_gui.text.scripts import dominant_script
 
     assert [dominant_script(t) for t in ("নাথ", "aaa", "নাথ ab", "ab নাথ", "১২", "12 ...", "")] == \
         ["bengali", "latin", "bengali", "bengali", "bengali", "", ""]

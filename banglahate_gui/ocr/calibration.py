@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import numpy as np
 from banglahate_gui.errors import OcrUnavailableError
 from banglahate_gui.ocr.metrics import cer
 from banglahate_gui.ocr.trust import CALIBRATION_SUFFIX, RecognizerFiles, verify_recognizer
+from banglahate_gui.text.scripts import dominant_script
 
 FORMAT_VERSION = 1
 CORRECT_CER = 0.10
@@ -128,14 +128,6 @@ DISAGREES = "disagrees"
 Latin), or a character error rate of at least `DISAGREEMENT_CER` between the two. On the calibration lines
 such Tesseract re-reads were right on 8 of 124 (the fit's report)."""
 DISAGREEMENT_CER = 0.4
-_BENGALI = re.compile(r"[\u0980-\u09ff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def dominant_script(text: str) -> str:
-    """"bengali" or "latin" (whichever has more letters; Bengali on ties), "" for text with neither."""
-    bengali, latin = len(_BENGALI.findall(text)), len(_LATIN.findall(text))
-    return "" if bengali + latin == 0 else "bengali" if bengali >= latin else "latin"
 
 
 def reread_context(first: str, reread: str, line_context: str) -> str:

@@ -29,6 +29,7 @@ from banglahate_gui.train.calibration import expected_calibration_error
 from banglahate_gui.train.fusion import Combination, fit_combination
 from banglahate_gui.train.metrics import task_scores
 from banglahate_gui.text import normalize
+from banglahate_gui.text.scripts import dominant_script
 from banglahate_gui.train.run import MEME_SOURCE, subsets
 
 REFERENCE = {"binary": 0.848, "type": 0.699, "target": 0.705, "severity": 0.727}
@@ -42,8 +43,6 @@ OFFICIAL_SETS = {
 BASELINE = "TF-IDF char n-grams + LR"
 FUSED = "BanglaHateNet fused"
 OCR_SLICE = "OCR'd meme captions (rendered, read by the shipped OCR, the text the app classifies)"
-_LATIN = re.compile(r"[a-z]")
-_BANGLA = re.compile(r"[\u0980-\u09ff]")
 
 
 def romanized(texts: list[str]) -> np.ndarray:
@@ -51,7 +50,7 @@ def romanized(texts: list[str]) -> np.ndarray:
     out = []
     for t in texts:
         t = re.sub(r"<(?:num|url|user)>", " ", t)
-        out.append(len(_LATIN.findall(t)) > len(_BANGLA.findall(t)))
+        out.append(dominant_script(t) == "latin")
     return np.array(out, dtype=bool)
 
 
