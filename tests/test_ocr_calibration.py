@@ -156,7 +156,8 @@ def test_calibration_memes_carry_gold_words_through_reposting():
 
 def test_the_fitting_command_writes_maps_beside_a_recognizer(tmp_path, data_dir, monkeypatch):
     """A one-meme-per-style run of the fitting command on a copy of the shipped recognizer; `--trust` adds
-    the recognizer with its new calibration file to the user's allowlist (without it the folder is refused)."""
+    the recognizer with its new calibration file to the user's allowlist (without it the folder is refused);
+    `--reread-from` reads those lines again."""
     from banglahate_gui.train import ocr_calibration
 
     monkeypatch.setenv(trust.CONFIG_DIR_ENV, str(tmp_path / "config"))
@@ -172,6 +173,16 @@ def test_the_fitting_command_writes_maps_beside_a_recognizer(tmp_path, data_dir,
     assert note == "calibrated by bn_latin_g2.calibration.json"
     assert [h.calibration_sha256 for h in trust.user_trusted()] == [sha256_file(folder / "bn_latin_g2.calibration.json")]
     assert calibration.report["lines"][easyocr_key("bn_latin_g2")] == sum(bool(r["easyocr"][0]) for r in rows)
+    # A new recognizer reuses these lines: the memes drawn again and their boxes re-read. With the same
+    # recognizer that gives back every reading and score, so the re-read lines are what a fresh run collects.
+    again = tmp_path / "reread.jsonl"
+    ocr_calibration.main(["--data-dir", str(data_dir), "--recognizer", str(folder), "--lines", str(again),
+                          "--per-style", "1", "--photos", str(tmp_path / "no-photos"), "--reread-from", str(lines)])
+    reread = [json.loads(line) for line in again.read_text(encoding="utf-8").splitlines()]
+    assert [r["bbox"] for r in reread] == [r["bbox"] for r in rows]
+    assert [r["easyocr"][0] for r in reread] == [r["easyocr"][0] for r in rows]
+    assert np.allclose([r["easyocr"][1] for r in reread], [r["easyocr"][1] for r in rows], atol=1e-6)
+    assert load_calibration(folder, "bn_latin_g2")[0].maps == calibration.maps
 
 
 @pytest.mark.parametrize("maps", [{"k": {"x": 5, "y": 1}}, {"k": 7}])

@@ -22,11 +22,14 @@ from banglahate_gui.train.recognizer import (
     CHECKPOINT,
     NAME,
     PHOTO_STYLES,
+    SIGN_STYLE,
     RecognizerConfig,
     Trainer,
     clean_label,
     load_recognizer_state,
     render_line,
+    sample_lines,
+    training_fonts,
     save_recognizer,
     train,
 )
@@ -87,19 +90,38 @@ def test_photo_styles_draw_light_text_over_a_textured_background():
         assert pixels.max() >= 200 and pixels.std() > 20  # white strokes, a busy background
 
 
+def test_sign_style_draws_a_word_on_a_board_at_an_angle():
+    bengali, latin = _fonts()
+    pixels = [render_line("হোটেল", bengali, latin, random.Random(seed), SIGN_STYLE) for seed in range(12)]
+    assert all(p.ndim == 2 and p.shape[0] >= 12 and p.std() > 8 for p in pixels)  # letters stand out
+    # Not one fixed look: the board's gray level and the line's aspect ratio vary from sign to sign.
+    assert np.ptp([np.median(p) for p in pixels]) > 60
+    assert np.ptp([p.shape[1] / p.shape[0] for p in pixels]) > 0.5
+
+
+def test_sign_lines_are_one_or_two_words_and_old_mixes_draw_the_same_lines():
+    captions = ["আমি তোমাকে ভালো বাসি না", "kemon acho tumi bhai"]
+    signs = sample_lines(captions, 12, 4, training_fonts(), 3, sign_share=1.0)
+    assert all(1 <= len(text.split()) <= 2 for _, text in signs)
+    plain = sample_lines(captions, 6, 4, training_fonts(), 3)
+    again = sample_lines(captions, 6, 4, training_fonts(), 3, sign_share=0.0)
+    assert [t for _, t in plain] == [t for _, t in again]
+    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(plain, again))
+
+
 def test_a_short_run_checkpoints_resumes_and_can_fine_tune_its_output(tmp_path, data_dir):
-    """The one-minute smoke run of the trainer: a tiny network, photo styles in the mix, an interrupted
+    """The one-minute smoke run of the trainer: a tiny network, photo and sign styles in the mix, an interrupted
     run resumed from its checkpoint, and the output loaded as the start of a fine-tuning run."""
     torch.set_num_threads(1)
-    config = replace(TINY, val_lines=8, eval_minutes=0.05, photo_share=0.5, batch_size=4)
+    config = replace(TINY, val_lines=8, eval_minutes=0.05, photo_share=0.4, sign_share=0.3, batch_size=4)
     first = train(data_dir, tmp_path, 0.1, config, limit=300)
     assert (tmp_path / CHECKPOINT).is_file() and first["steps"] > 0
     second = train(data_dir, tmp_path, 0.2, config, limit=300)
     assert second["steps"] > first["steps"]
     assert second["history"][:len(first["history"])] == first["history"]  # continued, not restarted
-    assert {"val_cer", "val_photo_cer", "held_out_font_cer"} <= set(second["best"])
+    assert {"val_cer", "val_photo_cer", "val_sign_cer", "held_out_font_cer"} <= set(second["best"])
     report = json.loads((tmp_path / "training_report.json").read_text(encoding="utf-8"))
-    assert report["steps"] == second["steps"] and report["config"]["photo_share"] == 0.5
+    assert report["steps"] == second["steps"] and report["config"]["sign_share"] == 0.3
     state = load_recognizer_state(tmp_path, NAME)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
     tuned = Trainer(config, state)

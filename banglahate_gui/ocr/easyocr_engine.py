@@ -153,19 +153,23 @@ class EasyOcrEngine:
 
         One `WordBox` per detected box with the recognizer's raw confidence, in detection pixels;
         boxes the recognizer returned no text for are kept with text "" (the caller decides)."""
-        reader = self.detecting_reader()
         height, width = pixels.shape[:2]
         boxes = []
-        for left, top, right, bottom in detect_boxes(reader, pixels):
+        for left, top, right, bottom in detect_boxes(self.detecting_reader(), pixels):
             box = (max(0, int(left)), max(0, int(top)), min(width, int(right)), min(height, int(bottom)))
             if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 and box not in boxes:
                 boxes.append(box)
+        return self.recognize_boxes(pixels, boxes)
+
+    def recognize_boxes(self, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[WordBox]:
+        """The (left, top, right, bottom) `boxes` of `pixels` recognized in one batch, as `read_lines` reads
+        the detector's: one `WordBox` per box, "" and 0.0 where the recognizer returned no text."""
         if not boxes:
             return []
         grey = to_gray(pixels)  # what readtext gives the recognizer
         with _quiet():
-            raw = reader.recognize(grey, horizontal_list=[[b[0], b[2], b[1], b[3]] for b in boxes], free_list=[],
-                                   batch_size=len(boxes), detail=1, paragraph=False)
+            raw = self.detecting_reader().recognize(grey, horizontal_list=[[b[0], b[2], b[1], b[3]] for b in boxes],
+                                                    free_list=[], batch_size=len(boxes), detail=1, paragraph=False)
         read = {(int(p[0][0]), int(p[0][1]), int(p[2][0]), int(p[2][1])): (t.strip(), float(c)) for p, t, c in raw}
         return [WordBox(*read.get(box, ("", 0.0)), box) for box in boxes]
 

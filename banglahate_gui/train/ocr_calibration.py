@@ -9,9 +9,13 @@ map (raw score -> P(correct)) on all lines and one per line context (`ocr.prepro
 text on a light page, or light/outlined text on a colour or photo; for Tesseract also `DISAGREES`, its
 re-reads far from EasyOCR's reading) with at least `MIN_CONTEXT_LINES` lines; the reported ECE is
 cross-fitted (maps fitted on even seeds scored on odd ones and back), with the context maps as the reader
-uses them. Lines are cached in a JSONL file, so a run can resume.
+uses them. Lines are cached in a JSONL file, so a run can resume. A new recognizer can reuse another's
+lines (`--reread-from`): the same memes and boxes read again by the new recognizer, with their gold text,
+context and Tesseract readings, none of which depends on the recognizer.
 
     nice -n 10 python -m banglahate_gui.train.ocr_calibration --lines ocr_calibration_lines.jsonl
+    python -m banglahate_gui.train.ocr_calibration --recognizer NEW --reread-from old_lines.jsonl \
+        --lines new_lines.jsonl
 """
 
 from __future__ import annotations
@@ -125,13 +129,7 @@ def collect(reader, captions: list[str], photos: tuple[str, ...], lines_path: Pa
             styles: tuple[str, ...] = MEME_STYLES) -> list[dict]:
     """Line rows (style, meme seed, gold, each engine's text and raw score), cached in `lines_path`.
     Each style has its own seed sequence, so `styles` can be collected by separate processes."""
-    rows = []
-    if lines_path.is_file():
-        for line in lines_path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:  # a line cut by an interrupted run
-                continue
+    rows = cached_lines(lines_path)
     done = {(r["style"], r["seed"]) for r in rows}
     next_seed = {style: seed + offset * 100_000 for offset, style in enumerate(MEME_STYLES)}
     count = {style: sum(r["style"] == style for r in rows) for style in MEME_STYLES}
@@ -152,13 +150,53 @@ def collect(reader, captions: list[str], photos: tuple[str, ...], lines_path: Pa
                 new = [{"style": style, "seed": meme_seed, "bbox": list(b.bbox), "gold": gold_for(b.bbox, words),
                         "context": line_context(crop), "easyocr": [b.text, b.confidence], "tesseract": list(t)}
                        for b, t, crop in zip(found, tess, crops)]
-                out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in new))  # one meme, one write
-                out.flush()
+                _write_meme(out, new)
                 rows += new
                 count[style] += len(new)
                 print(f"{style} seed {meme_seed}: {len(new)} lines ({count[style]}/{per_style}), "
                       f"{time.perf_counter() - start:.1f}s", flush=True)
     return rows
+
+
+def reread(reader, captions: list[str], photos: tuple[str, ...], source: list[dict], lines_path: Path,
+           styles: tuple[str, ...] = MEME_STYLES) -> list[dict]:
+    """The `source` lines (another recognizer's) of `styles` read again by `reader`'s EasyOCR recognizer:
+    each meme drawn again from its seed and its boxes recognized in one batch, as `collect` reads the
+    detector's; box, gold text, context and Tesseract reading are kept. Cached in `lines_path` like `collect`."""
+    rows = cached_lines(lines_path)
+    done = {(r["style"], r["seed"]) for r in rows}
+    memes: dict[tuple[str, int], list[dict]] = {}
+    for row in source:
+        if row["style"] in styles:
+            memes.setdefault((row["style"], row["seed"]), []).append(row)
+    with lines_path.open("a", encoding="utf-8") as out:
+        for (style, meme_seed), old in memes.items():
+            if (style, meme_seed) in done:
+                continue
+            pixels, _words, _caption = make_meme(captions, style, meme_seed, photos)
+            found = reader.easyocr.recognize_boxes(pixels, [tuple(row["bbox"]) for row in old])
+            new = [{**row, "easyocr": [b.text, b.confidence]} for row, b in zip(old, found)]
+            _write_meme(out, new)
+            rows += new
+    print(f"read {len(memes)} memes again ({len(rows)} lines) into {lines_path}", flush=True)
+    return rows
+
+
+def cached_lines(lines_path: Path) -> list[dict]:
+    """The line rows cached in `lines_path` (none when it does not exist)."""
+    rows = []
+    if lines_path.is_file():
+        for line in lines_path.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:  # a line cut by an interrupted run
+                continue
+    return rows
+
+
+def _write_meme(out, rows: list[dict]) -> None:
+    out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))  # one meme, one write
+    out.flush()
 
 
 def first_lines(rows: list[dict], per_style: int) -> list[dict]:
@@ -246,6 +284,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--styles", default=",".join(MEME_STYLES),
                         help="collect only these styles and stop (to split the collection over processes; "
                              "then cat the line files and run again with all styles to fit)")
+    parser.add_argument("--reread-from", type=Path,
+                        help="a line cache of another recognizer: read its memes' boxes again with --recognizer "
+                             "instead of detecting and running Tesseract again")
     args = parser.parse_args(argv)
     styles = tuple(s for s in args.styles.split(",") if s)
     if not set(styles) <= set(MEME_STYLES):
@@ -262,8 +303,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"no custom recognizer (NAME.yaml) in {args.recognizer}")
     photos = photo_backgrounds(args.photos)
     print(f"{len(photos)} photos under {args.photos}" + ("" if photos else ": procedural textures only"), flush=True)
-    rows = collect(reader, meme_captions(args.data_dir, "calibration"), photos, args.lines, args.per_style, args.seed,
-                   styles)
+    captions = meme_captions(args.data_dir, "calibration")
+    if args.reread_from:
+        rows = reread(reader, captions, photos, cached_lines(args.reread_from), args.lines, styles)
+    else:
+        rows = collect(reader, captions, photos, args.lines, args.per_style, args.seed, styles)
     if styles != MEME_STYLES:
         print(f"collected {', '.join(styles)} in {args.lines}")
         return

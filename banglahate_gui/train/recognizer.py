@@ -11,7 +11,8 @@ recognizer allowlist; a recognizer shipped in resources/ocr needs its hashes in 
 
     nice -n 5 python -m banglahate_gui.train.recognizer --out banglahate_gui/resources/ocr --minutes 40
 
-`--from-recognizer DIR` fine-tunes an existing recognizer of this format instead of starting from english_g2.
+`--from-recognizer DIR` fine-tunes an existing recognizer of this format instead of starting from english_g2;
+`--photo-share` and `--sign-share` mix in meme captions over photos and shop-sign words seen in a photo.
 A checkpoint (weights, optimiser, step, history) is written to OUT/checkpoint.pt at every evaluation and a
 re-run of the same command resumes from it.
 """
@@ -66,6 +67,11 @@ LATIN_TRAIN_FONTS = tuple(f"/usr/share/fonts/truetype/{p}" for p in (
 # (white text with a black outline or a drop shadow; photos from Debian's gnome-backgrounds).
 FLAT_STYLES = ("outline", "plain", "caption")
 PHOTO_STYLES = ("outline_photo", "shadow_photo")
+# A word painted or printed on a shop sign, photographed at an angle and cut out by a loose box.
+SIGN_STYLE = "sign"
+# Common sign paint (RGB), jittered; a fifth of signs take any colour instead.
+SIGN_PAINTS = ((255, 255, 255), (250, 220, 40), (220, 30, 30), (20, 60, 170), (20, 130, 60), (10, 10, 10),
+               (240, 120, 20), (120, 30, 110))
 PHOTOS = Path("/usr/share/backgrounds")
 # Bengali-script corpora + romanized Banglish/English; none of them feeds the OCR benchmark.
 CAPTION_SOURCES = ("karim_v2", "multilabel_toxic", "tb_olid")
@@ -87,6 +93,7 @@ class RecognizerConfig:
     val_lines: int = 160
     eval_minutes: float = 4.0
     photo_share: float = 0.0  # share of training lines in PHOTO_STYLES (0: the original recipe)
+    sign_share: float = 0.0  # share of training lines in SIGN_STYLE (validated when > 0)
     final_lr_share: float = 1.0  # cosine decay of the learning rate to this share of `lr` by the end (1: constant)
 
 
@@ -124,10 +131,12 @@ def load_recognizer_state(folder: Path, name: str = NAME) -> dict[str, torch.Ten
 
 def render_line(text: str, bengali: str, latin: str, rng: random.Random, style: str | None = None,
                 photos: tuple[str, ...] = ()) -> np.ndarray:
-    """Draw one text line in `style` (one of FLAT_STYLES + PHOTO_STYLES; random flat style when None)
-    and degrade it like a reposted meme cropped by CRAFT: margins, rotation, blur, rescale, JPEG.
+    """Draw one text line in `style` (one of FLAT_STYLES + PHOTO_STYLES, or SIGN_STYLE; random flat style
+    when None) and degrade it like a reposted meme cropped by CRAFT: margins, rotation, blur, rescale, JPEG.
     Photo styles draw over a crop of one of `photos` (a procedural texture when none or by chance),
     sometimes with a fragment of sign text above or below. Returns a gray uint8 array."""
+    if style == SIGN_STYLE:
+        return render_sign(text, bengali, latin, rng)
     size = rng.randint(18, 56)
     fonts = (load_font(bengali if has_bengali(text) else latin, size), load_font(latin, size))
     style = style or rng.choice(FLAT_STYLES)
@@ -168,6 +177,11 @@ def render_line(text: str, bengali: str, latin: str, rng: random.Random, style: 
     margin = lambda: rng.uniform(0.0, 0.25) * (bottom - top)
     image = canvas.crop((int(left - margin()), int(top - margin()), int(right + margin()), int(bottom + margin())))
     image = image.rotate(rng.uniform(-2, 2), resample=Image.BICUBIC, expand=False, fillcolor=image.getpixel((0, 0)))
+    return _degrade(image, rng)
+
+
+def _degrade(image: Image.Image, rng: random.Random) -> np.ndarray:
+    """Blur, down-and-up rescale and JPEG, each by chance; gray, as EasyOCR feeds its recognizer."""
     if rng.random() < 0.5:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 1.2)))
     if rng.random() < 0.5:
@@ -181,10 +195,84 @@ def render_line(text: str, bengali: str, latin: str, rng: random.Random, style: 
     return np.asarray(image.convert("L"))
 
 
+def _gray(rgb: tuple[int, int, int]) -> float:
+    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+
+
+def _sign_paints(rng: random.Random) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """(board, letters): two paints whose gray levels differ by at least 35."""
+    def paint() -> tuple[int, int, int]:
+        if rng.random() < 0.2:
+            return tuple(rng.randint(0, 255) for _ in range(3))
+        return tuple(min(255, max(0, c + rng.randint(-25, 25))) for c in rng.choice(SIGN_PAINTS))
+    board = paint()
+    while True:
+        ink = paint()
+        if abs(_gray(ink) - _gray(board)) >= 35:
+            return board, ink
+
+
+def render_sign(text: str, bengali: str, latin: str, rng: random.Random) -> np.ndarray:
+    """A word painted or printed on a shop sign: coloured letters (sometimes outlined or shadowed) on a
+    board of another colour (sometimes grained), stretched or condensed, seen at an angle (perspective),
+    unevenly lit, grainy or out of focus, cut out by a loose box; then degraded like a phone photo. A gray
+    uint8 array."""
+    size = rng.randint(24, 72)
+    fonts = (load_font(bengali if has_bengali(text) else latin, size), load_font(latin, size))
+    board, ink = _sign_paints(rng)
+    runs = font_runs(text, fonts)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    stroke = max(1, size // rng.choice((10, 16))) if rng.random() < 0.25 else 0
+    width = int(sum(probe.textlength(run, font=f) for run, f in runs)) + 2 * size
+    canvas = Image.new("RGB", (width, 2 * size), board)
+    if rng.random() < 0.3:  # weathered paint, wood or metal grain
+        canvas = Image.blend(canvas, texture(canvas.size, rng), rng.uniform(0.1, 0.35))
+    draw = ImageDraw.Draw(canvas)
+    x, boxes, top_y = float(size), [], size // 3
+    shadow = rng.random() < 0.2
+    for run, f in runs:
+        boxes.append(draw.textbbox((x, top_y), run, font=f, stroke_width=stroke))
+        if shadow:
+            offset = max(1, size // 14)
+            draw.text((x + offset, top_y + offset), run, font=f, fill=tuple(c // 3 for c in board))
+        draw.text((x, top_y), run, font=f, fill=ink, stroke_width=stroke, stroke_fill=board if stroke else None)
+        x += draw.textlength(run, font=f)
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    if right - left < 2 or bottom - top < 2:
+        raise ValueError(f"nothing visible drawn for {text!r}")
+    mx, my = rng.uniform(0.1, 0.4) * (bottom - top), rng.uniform(0.1, 0.4) * (bottom - top)
+    image = canvas.crop((int(left - mx), int(top - my), int(right + mx), int(bottom + my)))
+    stretch = rng.uniform(0.7, 1.4)
+    image = image.resize((max(8, int(image.width * stretch)), image.height), Image.BICUBIC)
+    # Perspective: each corner of the source quad moves inwards by at most the margin (letters stay whole)
+    # and outwards a little; what comes from outside the board is board paint.
+    w, h = image.size
+    inward_x, outward_x, outward_y = mx * stretch, max(mx * stretch, 0.15 * w), max(my, 0.2 * h)
+    quad: list[float] = []
+    for cx, cy in ((0, 0), (0, h), (w, h), (w, 0)):
+        dx, dy = rng.uniform(-outward_x, inward_x), rng.uniform(-outward_y, my)
+        quad += [cx + dx if cx == 0 else cx - dx, cy + dy if cy == 0 else cy - dy]
+    image = image.transform((w, h), Image.QUAD, quad, resample=Image.BICUBIC, fillcolor=board)
+    image = image.rotate(rng.uniform(-6, 6), resample=Image.BICUBIC, expand=False, fillcolor=board)
+    # Uneven light: a linear ramp across the sign in a random direction.
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * math.pi)
+    ramp = (xx / w - 0.5) * math.cos(angle) + (yy / h - 0.5) * math.sin(angle)
+    light = rng.uniform(0.8, 1.05) + rng.uniform(0.0, 0.5) * ramp
+    noise = np.random.default_rng(rng.randrange(2**32)).normal(0, rng.choice((0, 4, 10)), (h, w, 1))
+    pixels = np.asarray(image, np.float32) * light[..., None] + noise
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+    if rng.random() < 0.3:  # out of focus or shaken
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(1.0, 2.2)))
+    return _degrade(image, rng)
+
+
 def sample_lines(captions: list[str], n: int, seed: int, fonts: tuple[tuple[str, ...], tuple[str, ...]],
-                 max_words: int, photo_share: float = 0.0, photos: tuple[str, ...] = ()) -> list[tuple[np.ndarray, str]]:
+                 max_words: int, photo_share: float = 0.0, photos: tuple[str, ...] = (),
+                 sign_share: float = 0.0) -> list[tuple[np.ndarray, str]]:
     """`n` (gray line image, label) pairs: 1..max_words consecutive words of a random caption; a
-    `photo_share` of them in PHOTO_STYLES over `photos`."""
+    `photo_share` of them in PHOTO_STYLES over `photos`, a `sign_share` (one or two words) in SIGN_STYLE."""
     rng = random.Random(seed)
     bengali, latin = fonts
     out = []
@@ -192,8 +280,12 @@ def sample_lines(captions: list[str], n: int, seed: int, fonts: tuple[tuple[str,
         words = rng.choice(captions).split()
         count = rng.randint(1, min(max_words, len(words)))
         start = rng.randrange(len(words) - count + 1)
+        draw = rng.random()
+        style = (rng.choice(PHOTO_STYLES) if draw < photo_share
+                 else SIGN_STYLE if draw < photo_share + sign_share else None)
+        if style == SIGN_STYLE:
+            count = min(count, 2)
         text = " ".join(words[start:start + count])
-        style = rng.choice(PHOTO_STYLES) if rng.random() < photo_share else None
         try:
             out.append((render_line(text, rng.choice(bengali), rng.choice(latin), rng, style, photos), text))
         except ValueError:  # a text the fonts draw as nothing: drawn again with another text
@@ -300,8 +392,8 @@ CHECKPOINT = "checkpoint.pt"
 
 
 def validation_sets(val_captions: list[str], config: RecognizerConfig, photos: tuple[str, ...]) -> dict[str, list]:
-    """Seeded validation lines: held-out captions in training fonts (flat styles, and over photos), and
-    lines in the held-out Bengali and Latin faces."""
+    """Seeded validation lines: held-out captions in training fonts (flat styles, over photos, and as
+    sign words when signs are trained), and lines in the held-out Bengali and Latin faces."""
     fonts = training_fonts()
     held_bn = (tuple(f for f in bengali_fonts() if Path(f).name in HELD_OUT_FONTS), fonts[1])
     sets = {"val": sample_lines(val_captions, config.val_lines, config.val_seed, fonts, config.max_words),
@@ -315,12 +407,19 @@ def validation_sets(val_captions: list[str], config: RecognizerConfig, photos: t
         sets["held_out_latin_font"] = sample_lines(latin, config.val_lines // 2, config.val_seed + 3,
                                                    ((HELD_OUT_LATIN_FONT,), (HELD_OUT_LATIN_FONT,)), config.max_words,
                                                    photo_share=0.5, photos=photos)
+    if config.sign_share:
+        sets["val_sign"] = sample_lines(val_captions, config.val_lines, config.val_seed + 4, fonts, config.max_words,
+                                        sign_share=1.0)
     return sets
 
 
+SELECTION_SETS = ("val_cer", "val_photo_cer", "val_sign_cer")
+
+
 def selection_cer(entry: dict) -> float:
-    """The number the best checkpoint is chosen by: mean CER of the flat and photo validation lines."""
-    return (entry["val_cer"] + entry["val_photo_cer"]) / 2
+    """The number the best checkpoint is chosen by: mean CER of the flat, photo and (when trained) sign
+    validation lines."""
+    return float(np.mean([entry[key] for key in SELECTION_SETS if key in entry]))
 
 
 def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, limit: int | None = None,
@@ -362,7 +461,7 @@ def train(data_dir: Path, out: Path, minutes: float, config: RecognizerConfig, l
     elapsed = lambda: time.monotonic() - began
     while elapsed() < minutes * 60:
         batch = sample_lines(train_captions, config.batch_size * 4, rng.randrange(2**31), fonts, config.max_words,
-                             config.photo_share, photos)
+                             config.photo_share, photos, config.sign_share)
         batch.sort(key=lambda line: line[0].shape[1] / line[0].shape[0])  # similar widths: less padding
         for i in rng.sample(range(4), 4):
             losses.append(trainer.step(batch[i * config.batch_size:(i + 1) * config.batch_size], elapsed() / (minutes * 60)))
@@ -402,6 +501,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--from-recognizer", type=Path, help=f"fine-tune DIR/{NAME}.pth instead of english_g2")
     parser.add_argument("--photo-share", type=float, default=RecognizerConfig.photo_share,
                         help=f"share of lines drawn over photos/textures ({', '.join(PHOTO_STYLES)})")
+    parser.add_argument("--sign-share", type=float, default=RecognizerConfig.sign_share,
+                        help=f"share of one- or two-word lines drawn as shop signs seen in a photo ({SIGN_STYLE})")
     parser.add_argument("--lr", type=float, default=RecognizerConfig.lr)
     parser.add_argument("--final-lr-share", type=float, default=RecognizerConfig.final_lr_share,
                         help="cosine-decay the learning rate to this share of --lr by the end (1: constant)")
@@ -418,7 +519,8 @@ def main(argv: list[str] | None = None) -> None:
 
         init = str(Path(easyocr_en_models.model_dir()) / "english_g2.pth")
     config = RecognizerConfig(init=init if start is None else None, seed=args.seed, lr=args.lr,
-                              photo_share=args.photo_share, final_lr_share=args.final_lr_share)
+                              photo_share=args.photo_share, sign_share=args.sign_share,
+                              final_lr_share=args.final_lr_share)
     report = train(args.data_dir, args.out, args.minutes, config, args.limit, start, args.threads)
     print(json.dumps(report["best"]))
     if args.trust:
