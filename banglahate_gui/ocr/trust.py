@@ -82,8 +82,8 @@ class RecognizerHashes:
 # The Bengali+Latin recognizer shipped in resources/ocr (tests check that these match the files).
 SHIPPED_RECOGNIZERS = (
     RecognizerHashes("bn_latin_g2", "1dac4e2801da41b1c98ca5c4d3007a2f456a95133bfd0f2a6d4111c6f80285b3",
-                     "e3f466d2542897f4fa91d90a7ab932d707e4180fb5c7a3bccdf7d2b85db811a4",
-                     "2fff4e07656b5c683202f56affcd3e31c3641ae79aeb613e87c21d4350d5b466"),
+                     "4a3c555b7a02615ae6f7c64a89b3c04f2f60d78342a6bdf3213e58c009080fdc",
+                     "0959286a7f7350dda0ab7a424cbf35e13306b2c1f11591637252d2d2ca5f410e"),
 )
 
 

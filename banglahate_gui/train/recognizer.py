@@ -160,24 +160,32 @@ def render_line(text: str, bengali: str, latin: str, rng: random.Random, style: 
     fill, outline = ((255, 255, 255), (0, 0, 0)) if outlined or style == "shadow_photo" else ((0, 0, 0), None)
     if style in PHOTO_STYLES and rng.random() < 0.25:
         fill = rng.choice(((255, 230, 0), (255, 255, 255), (240, 240, 240)))
+    shadow = (0, 0, 0) if style == "shadow_photo" else None
+    left, top, right, bottom = _draw_runs(canvas, text, runs, size, fill, stroke, outline, shadow)
+    margin = lambda: rng.uniform(0.0, 0.25) * (bottom - top)
+    image = canvas.crop((int(left - margin()), int(top - margin()), int(right + margin()), int(bottom + margin())))
+    image = image.rotate(rng.uniform(-2, 2), resample=Image.BICUBIC, expand=False, fillcolor=image.getpixel((0, 0)))
+    return _degrade(image, rng)
+
+
+def _draw_runs(canvas: Image.Image, text: str, runs, size: int, fill, stroke: int, stroke_fill,
+               shadow: tuple[int, int, int] | None) -> tuple[float, float, float, float]:
+    """Draw the font `runs` of `text` from (size, size // 3) on `canvas`, with a drop shadow of colour
+    `shadow` when given; returns the box of the drawn letters. ValueError when nothing visible was drawn."""
     draw = ImageDraw.Draw(canvas)
-    x, boxes = float(size), []
-    top_y = size // 3
+    x, boxes, top_y = float(size), [], size // 3
     for run, f in runs:
         boxes.append(draw.textbbox((x, top_y), run, font=f, stroke_width=stroke))
-        if style == "shadow_photo":
+        if shadow:
             offset = max(1, size // 14)
-            draw.text((x + offset, top_y + offset), run, font=f, fill=(0, 0, 0))
-        draw.text((x, top_y), run, font=f, fill=fill, stroke_width=stroke, stroke_fill=outline)
+            draw.text((x + offset, top_y + offset), run, font=f, fill=shadow)
+        draw.text((x, top_y), run, font=f, fill=fill, stroke_width=stroke, stroke_fill=stroke_fill)
         x += draw.textlength(run, font=f)
     left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
     right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
     if right - left < 2 or bottom - top < 2:
         raise ValueError(f"nothing visible drawn for {text!r}")
-    margin = lambda: rng.uniform(0.0, 0.25) * (bottom - top)
-    image = canvas.crop((int(left - margin()), int(top - margin()), int(right + margin()), int(bottom + margin())))
-    image = image.rotate(rng.uniform(-2, 2), resample=Image.BICUBIC, expand=False, fillcolor=image.getpixel((0, 0)))
-    return _degrade(image, rng)
+    return left, top, right, bottom
 
 
 def _degrade(image: Image.Image, rng: random.Random) -> np.ndarray:
@@ -227,20 +235,8 @@ def render_sign(text: str, bengali: str, latin: str, rng: random.Random) -> np.n
     canvas = Image.new("RGB", (width, 2 * size), board)
     if rng.random() < 0.3:  # weathered paint, wood or metal grain
         canvas = Image.blend(canvas, texture(canvas.size, rng), rng.uniform(0.1, 0.35))
-    draw = ImageDraw.Draw(canvas)
-    x, boxes, top_y = float(size), [], size // 3
-    shadow = rng.random() < 0.2
-    for run, f in runs:
-        boxes.append(draw.textbbox((x, top_y), run, font=f, stroke_width=stroke))
-        if shadow:
-            offset = max(1, size // 14)
-            draw.text((x + offset, top_y + offset), run, font=f, fill=tuple(c // 3 for c in board))
-        draw.text((x, top_y), run, font=f, fill=ink, stroke_width=stroke, stroke_fill=board if stroke else None)
-        x += draw.textlength(run, font=f)
-    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    if right - left < 2 or bottom - top < 2:
-        raise ValueError(f"nothing visible drawn for {text!r}")
+    shadow = tuple(c // 3 for c in board) if rng.random() < 0.2 else None
+    left, top, right, bottom = _draw_runs(canvas, text, runs, size, ink, stroke, board if stroke else None, shadow)
     mx, my = rng.uniform(0.1, 0.4) * (bottom - top), rng.uniform(0.1, 0.4) * (bottom - top)
     image = canvas.crop((int(left - mx), int(top - my), int(right + mx), int(bottom + my)))
     stretch = rng.uniform(0.7, 1.4)
