@@ -163,11 +163,12 @@ def _human_analysis(d: dict) -> str:
         head += f"  [OCR {d['ocr']['engine']} {d['ocr']['confidence']:.2f}]"
     note = "  (text truncated)" if d["truncated"] else ""
     out = f"{head}{note}\n  {_human_prediction(d['prediction'])}\n  text: {d['normalized_text']}"
-    ocr = d["ocr"] or {}
-    left_out = [line["text"] for line in ocr.get("lines", []) if line.get("role") == "background"] \
-        if ocr and d["text"] != ocr["text"] else []
-    if left_out:
-        out += f"\n  background (not classified; --text-scope all adds it): {' | '.join(left_out)}"
+    if d["ocr"] and d["text"] != d["ocr"]["text"]:
+        from banglahate_gui.ocr.result import OcrResult
+
+        left_out = OcrResult.from_dict(d["ocr"]).background_text.splitlines()
+        if left_out:
+            out += f"\n  background (not classified; --text-scope all adds it): {' | '.join(left_out)}"
     blocks = d.get("blocks") or []
     if blocks:  # a thread or chat screenshot: the riskiest message decided the prediction above
         out += f"\n  {len(blocks)} messages; the prediction is message {d['riskiest_block'] + 1}'s (the riskiest):"
@@ -362,7 +363,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from banglahate_gui.train.evaluate import evaluate
 
     report = evaluate(args.bundle, args.data_dir, args.out, device=args.device, limit=args.limit,
-                      ocr_readings=args.ocr_readings)
+                      ocr_readings=args.ocr_readings, inference=args.inference)
     print(report.markdown())
     if args.card:
         from banglahate_gui.model.bundle import read_manifest
@@ -378,10 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="banglahate", description="Bangla hate-speech moderation: OCR + classifier.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    from banglahate_gui.model.onnx import INFERENCE_CHOICES
 
     def model_opts(p: argparse.ArgumentParser) -> None:
-        from banglahate_gui.model.onnx import INFERENCE_CHOICES
-
         p.add_argument("--bundle", type=Path, default=None, help="model bundle folder (default: the shipped model)")
         p.add_argument("--device", default=DEFAULT_DEVICE, choices=DEVICES)
         p.add_argument("--inference", choices=INFERENCE_CHOICES, default=None,
@@ -507,6 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ocr-readings", type=Path, default=None,
                    help="JSONL of OCR'd test meme captions (python -m banglahate_gui.train.ocr_noise read-captions)")
     p.add_argument("--card", action="store_true", help="also regenerate the bundle's MODEL_CARD.md from the report")
+    p.add_argument("--inference", choices=INFERENCE_CHOICES, default="torch",
+                   help="encoder runtime for the scores (default: %(default)s, the reference; auto would depend on "
+                        "what was fastest on this machine)")
     p.set_defaults(func=cmd_evaluate)
     return parser
 

@@ -137,7 +137,7 @@ def test_tiny_training_run_end_to_end(data_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_encoders_from_an_existing_bundle_plus_the_lexical_member(data_dir, tiny_bundle, tmp_path):
+def test_encoders_from_an_existing_bundle_plus_the_lexical_member(data_dir, tiny_bundle, tmp_path, monkeypatch):
     """`--encoders-from`: the encoders are reused unchanged, the lexical member is trained, the per-task
     fusion over three members is fitted on validation; `evaluate` reports every member, pair and the fusion."""
     from banglahate_gui.train.evaluate import FUSED, evaluate
@@ -162,7 +162,9 @@ def test_encoders_from_an_existing_bundle_plus_the_lexical_member(data_dir, tiny
     assert len(report["combinations"]) == 7
     assert report["chosen"]["validation"]["binary"]["ece_after"] >= 0
 
+    monkeypatch.setenv("BANGLAHATE_INFERENCE", "onnx")  # what the app would use: the scores stay PyTorch's
     evaluation = evaluate(out, data_dir, tmp_path / "evaluation", device="cpu", limit=150, plots=False)
+    assert evaluation.inference == "torch"
     assert not evaluation.frozen_split  # --limit gives another split than the frozen one
     assert set(evaluation.scores) == {"TF-IDF char n-grams + LR", "xlmr alone", "muril alone", "lexical alone",
                                       "xlmr + muril", "xlmr + lexical", "muril + lexical", FUSED}

@@ -75,6 +75,7 @@ class EvaluationReport:
     official: dict[str, dict] = field(default_factory=dict)  # set → {"rows", "task", "scores": model → metrics}
     figures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    inference: str = "torch"  # the encoders' runtime the scores came from
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -92,7 +93,8 @@ class EvaluationReport:
         tasks = self.tasks
         split_note = "reproduces the frozen test ids" if self.frozen_split else \
             "DOES NOT match the frozen test ids (different data or --limit)"
-        lines = [f"Test split: {self.test_rows} rows ({split_note}); bundle `{self.bundle_id}`.", "",
+        lines = [f"Test split: {self.test_rows} rows ({split_note}); bundle `{self.bundle_id}`; encoders on "
+                 f"{self.inference}.", "",
                  "Fusion weights per task: " + "; ".join(
                      f"{t}: " + ", ".join(f"{m} {w:.2f}" for m, w in ws.items()) for t, ws in self.fusion.items()),
                  "", "Weighted F1:", "", *self._table(self.scores, "weighted_f1")]
@@ -172,15 +174,18 @@ def _subset(labels: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.nda
 
 
 def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "auto",
-             limit: int | None = None, plots: bool = True, ocr_readings: Path | None = None) -> EvaluationReport:
+             limit: int | None = None, plots: bool = True, ocr_readings: Path | None = None,
+             inference: str = "torch") -> EvaluationReport:
     """Score the bundle on the corpus's test split; write report.md, report.json and the figures to `out_dir`.
 
     `limit` (rows per source file) must match the one the bundle was trained with, or the split differs.
     `ocr_readings`: a JSONL of {id, classified_text} per test meme caption (`python -m
     banglahate_gui.train.ocr_noise read-captions`), scored as the "OCR'd meme captions" slice.
+    `inference`: the encoders' runtime; PyTorch by default, so the scores never depend on which path
+    "auto" measured fastest on this machine (int8 moves a few borderline texts).
     """
     started = time.time()
-    classifier = load_bundle(bundle or default_bundle_dir(), device)
+    classifier = load_bundle(bundle or default_bundle_dir(), device, inference)
     manifest, tasks = classifier.manifest, classifier.tasks
     corpus = build_corpus(data_dir, limit=limit)
     train, val, test = corpus.subset("train"), corpus.subset("validation"), corpus.subset("test")
@@ -248,7 +253,8 @@ def evaluate(bundle: Path | None, data_dir: Path, out_dir: Path, device: str = "
     out.mkdir(parents=True, exist_ok=True)
     figures = _plot_confusions(tasks, labels, decided, out) if plots else []
     report = EvaluationReport(classifier.bundle_id, len(test), frozen, [t.name for t in tasks], manifest.fusion,
-                              scores, slices, calibration, per_class, official, figures, round(time.time() - started, 1))
+                              scores, slices, calibration, per_class, official, figures, round(time.time() - started, 1),
+                              classifier.inference)
     (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     (out / "report.md").write_text(report.markdown())
     return report
