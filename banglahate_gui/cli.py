@@ -376,10 +376,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from banglahate_gui.model.onnx import INFERENCE_CHOICES
+
     parser = argparse.ArgumentParser(prog="banglahate", description="Bangla hate-speech moderation: OCR + classifier.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    from banglahate_gui.model.onnx import INFERENCE_CHOICES
 
     def model_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--bundle", type=Path, default=None, help="model bundle folder (default: the shipped model)")

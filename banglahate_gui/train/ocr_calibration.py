@@ -14,8 +14,7 @@ lines (`--reread-from`): the same memes and boxes read again by the new recogniz
 context and Tesseract readings, none of which depends on the recognizer.
 
     nice -n 10 python -m banglahate_gui.train.ocr_calibration --lines ocr_calibration_lines.jsonl
-    python -m banglahate_gui.train.ocr_calibration --recognizer NEW --reread-from old_lines.jsonl \
-        --lines new_lines.jsonl
+    python -m banglahate_gui.train.ocr_calibration --recognizer NEW --reread-from OLD.jsonl --lines NEW.jsonl
 """
 
 from __future__ import annotations
