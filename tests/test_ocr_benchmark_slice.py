@@ -43,7 +43,7 @@ def scores(data_dir) -> dict[str, dict[str, float]]:
 # On this slice (the first 2 test memes per style) the gate trails the better engine by 0.041 on screenshots
 # and 0.039 on band memes (recognizer generation 3): the gate's 640-px detector canvas loses the first word of
 # one screenshot line, which readtext's full-size canvas keeps (800 px read the development memes worse,
-# README), and on one band meme three Tesseract re-reads win and are wrong. The gate's own screenshot CER is
+# README), and on one band meme the gate reads "bal....." as "bal.". The gate's own screenshot CER is
 # generation 2's; readtext got better. This check has a 0.05 margin (0.04 until generation 2).
 CAPTION_CER = {"screenshot": 0.10, "band": 0.10, "outline_flat": 0.10, "outline_photo": 0.10}
 BEHIND_BETTER_ENGINE = 0.05
