@@ -154,34 +154,25 @@ class EasyOcrEngine:
         One `WordBox` per detected box with the recognizer's raw confidence, in detection pixels;
         boxes the recognizer returned no text for are kept with text "" (the caller decides)."""
         height, width = pixels.shape[:2]
+        reader = self.detecting_reader()
         boxes = []
-        for left, top, right, bottom in detect_boxes(self.detecting_reader(), pixels):
+        for left, top, right, bottom in detect_boxes(reader, pixels):
             box = (max(0, int(left)), max(0, int(top)), min(width, int(right)), min(height, int(bottom)))
             if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 and box not in boxes:
                 boxes.append(box)
-        return self.recognize_boxes(pixels, boxes)
+        return _recognize(reader, pixels, boxes)
 
     def recognize_boxes(self, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[WordBox]:
         """The (left, top, right, bottom) `boxes` of `pixels` recognized in one batch, as `read_lines` reads
         the detector's: one `WordBox` per box, "" and 0.0 where the recognizer returned no text."""
-        if not boxes:
-            return []
-        grey = to_gray(pixels)  # what readtext gives the recognizer
-        with _quiet():
-            raw = self.detecting_reader().recognize(grey, horizontal_list=[[b[0], b[2], b[1], b[3]] for b in boxes],
-                                                    free_list=[], batch_size=len(boxes), detail=1, paragraph=False)
-        read = {(int(p[0][0]), int(p[0][1]), int(p[2][0]), int(p[2][1])): (t.strip(), float(c)) for p, t, c in raw}
-        return [WordBox(*read.get(box, ("", 0.0)), box) for box in boxes]
+        return _recognize(self.detecting_reader(), pixels, boxes)
 
     def read_whole_line(self, pixels: np.ndarray) -> WordBox:
         """The whole image recognized as one line (for a cropped word or line the detector found nothing in),
         with the recognizer's raw confidence ("" and 0.0 when it reads nothing)."""
         height, width = pixels.shape[:2]
-        with _quiet():
-            raw = self.detecting_reader().recognize(to_gray(pixels), horizontal_list=[[0, width, 0, height]],
-                                                    free_list=[], batch_size=1, detail=1, paragraph=False)
-        text, confidence = (raw[0][1].strip(), float(raw[0][2])) if raw else ("", 0.0)
-        return WordBox(text, confidence if text else 0.0, (0, 0, width, height))
+        line = self.recognize_boxes(pixels, [(0, 0, width, height)])[0]
+        return line if line.text else WordBox("", 0.0, line.bbox)
 
     def read(self, pixels: np.ndarray, scale: float = 1.0) -> Reading:
         """Read an RGB or gray uint8 array (raw confidences); boxes are divided by `scale` back to
@@ -193,6 +184,18 @@ class EasyOcrEngine:
         ordered = [box for line in lines for box in line]
         return Reading(NAME, lines_text(lines), weighted_confidence(ordered), ordered,
                        time.perf_counter() - start, self.recognizer())
+
+
+def _recognize(reader, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[WordBox]:
+    """`boxes` of `pixels` recognized in one batch by `reader` (an `easyocr.Reader`), as readtext feeds it."""
+    if not boxes:
+        return []
+    grey = to_gray(pixels)  # what readtext gives the recognizer
+    with _quiet():
+        raw = reader.recognize(grey, horizontal_list=[[b[0], b[2], b[1], b[3]] for b in boxes], free_list=[],
+                               batch_size=len(boxes), detail=1, paragraph=False)
+    read = {(int(p[0][0]), int(p[0][1]), int(p[2][0]), int(p[2][1])): (t.strip(), float(c)) for p, t, c in raw}
+    return [WordBox(*read.get(box, ("", 0.0)), box) for box in boxes]
 
 
 def detect_boxes(reader, pixels: np.ndarray) -> list[tuple]:
