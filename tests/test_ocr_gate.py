@@ -7,6 +7,7 @@ shipped in resources/ocr, reads Bangla memes with EasyOCR itself.
 
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -188,3 +189,21 @@ def test_missing_tesseract_language_names_the_package():
 def test_config_validation(bad):
     with pytest.raises(ValueError):
         OcrConfig(**bad)
+
+
+def test_a_slanted_line_is_read_straightened(reader):
+    """CRAFT gives a tilted line as polygons; each is cut out along its polygon and straightened, as readtext
+    does (its upright bounding rectangle, read as it was, gave "" for the last word of this line)."""
+    from PIL import ImageDraw, ImageFont
+
+    from banglahate_gui.ocr.easyocr_engine import detect_boxes
+
+    image = Image.new("RGB", (560, 320), "white")
+    ImageDraw.Draw(image).text((80, 140), "Drive them out of the country",
+                               font=ImageFont.truetype(latin_fonts()[0], 30), fill="black")
+    pixels = np.asarray(image.rotate(15, resample=Image.BICUBIC, fillcolor="white"))
+    found = detect_boxes(reader.easyocr.detecting_reader(), pixels)
+    assert any(polygon is not None for _box, polygon in found), "the tilted words are polygons"
+    words = [line.text for line in reader.easyocr.read_lines(pixels)]
+    assert all(words) and {"Drive", "them", "out", "of", "the"} <= set(words)
+    assert any(word.startswith("count") for word in words)

@@ -511,3 +511,17 @@ def test_available_engines_reports_each_engine_and_the_settings():
     assert info["easyocr"]["available"] is False and info["easyocr"]["error"] == "no weights"
     assert "version" not in info["easyocr"] and "version" not in info["tesseract"]
     assert info["tesseract"] == {"available": False, "lang": "ben+eng", "error": "no binary"}
+
+
+def test_combining_marks_that_begin_a_word_are_dropped():
+    """A line box that cut through a neighbouring word leaves its vowel sign in front of the next word; the
+    gate drops it before scoring (`clean_line`), and a line of marks only is no line."""
+    from banglahate_gui.ocr.result import clean_line
+
+    assert clean_line("া শেষ") == "শেষ" and clean_line("ু দা  x") == "দা x"
+    assert clean_line("অামার চোখে") == "অামার চোখে", "a mark inside a word stays"
+    assert clean_line("া ্") == "" and clean_line("] ?") == "] ?", "only marks go"
+    easy = StubEasy([("া শেষ কথা", 0.9, TOP), ("ো", 0.95, BOTTOM)])
+    result = gate(easy, StubTesseract()).read(IMAGE)
+    assert result.text == "শেষ কথা" and [line.text for line in result.lines] == ["শেষ কথা"]
+    assert result.lines[0].reads[0].calibrated == pytest.approx(0.9)

@@ -19,8 +19,9 @@ BUILTIN_RECOGNIZER = "builtin"
 PREPROCESS_MODES = ("auto", "none", "otsu", "upscale+otsu")
 # changes when the reading logic does (per-line gate on context-calibrated scores, caption rows first;
 # 3: caption height from the band lines' characters, unreadable lines are background; 4: a small image the
-# detector finds nothing in is read as one line, a re-read far from EasyOCR's is scored with its own map)
-OCR_PIPELINE = "line-gate-4"
+# detector finds nothing in is read as one line, a re-read far from EasyOCR's is scored with its own map;
+# 5: slanted boxes read straightened, combining marks that begin a word dropped)
+OCR_PIPELINE = "line-gate-5"
 
 
 def default_easyocr_dir() -> str | None:

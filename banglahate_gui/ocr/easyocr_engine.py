@@ -149,18 +149,21 @@ class EasyOcrEngine:
         return easyocr.__version__
 
     def read_lines(self, pixels: np.ndarray) -> list[WordBox]:
-        """CRAFT boxes (EasyOCR merges words into line segments), all recognized in one batch.
+        """CRAFT boxes (EasyOCR merges words into line segments), all recognized in one batch; a slanted box
+        is read deskewed, as `readtext` reads it, and reported as its upright bounding rectangle.
 
         One `WordBox` per detected box with the recognizer's raw confidence, in detection pixels;
         boxes the recognizer returned no text for are kept with text "" (the caller decides)."""
         height, width = pixels.shape[:2]
         reader = self.detecting_reader()
-        boxes = []
-        for left, top, right, bottom in detect_boxes(reader, pixels):
+        boxes, slanted = [], {}
+        for (left, top, right, bottom), polygon in detect_boxes(reader, pixels):
             box = (max(0, int(left)), max(0, int(top)), min(width, int(right)), min(height, int(bottom)))
             if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 and box not in boxes:
                 boxes.append(box)
-        return _recognize(reader, pixels, boxes)
+                if polygon is not None:
+                    slanted[box] = polygon
+        return _recognize(reader, pixels, boxes, slanted)
 
     def recognize_boxes(self, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[WordBox]:
         """The (left, top, right, bottom) `boxes` of `pixels` recognized in one batch, as `read_lines` reads
@@ -186,26 +189,40 @@ class EasyOcrEngine:
                        time.perf_counter() - start, self.recognizer())
 
 
-def _recognize(reader, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[WordBox]:
-    """`boxes` of `pixels` recognized in one batch by `reader` (an `easyocr.Reader`), as readtext feeds it."""
+def _recognize(reader, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]],
+               slanted: dict[tuple[int, int, int, int], list] | None = None) -> list[WordBox]:
+    """`boxes` of `pixels` recognized in one batch by `reader` (an `easyocr.Reader`), as readtext feeds it:
+    a box with a polygon in `slanted` is cut out along that polygon and straightened."""
     if not boxes:
         return []
+    slanted = slanted or {}
     grey = to_gray(pixels)  # what readtext gives the recognizer
     with _quiet():
-        raw = reader.recognize(grey, horizontal_list=[[b[0], b[2], b[1], b[3]] for b in boxes], free_list=[],
-                               batch_size=len(boxes), detail=1, paragraph=False)
-    read = {(int(p[0][0]), int(p[0][1]), int(p[2][0]), int(p[2][1])): (t.strip(), float(c)) for p, t, c in raw}
-    return [WordBox(*read.get(box, ("", 0.0)), box) for box in boxes]
+        raw = reader.recognize(grey, horizontal_list=[[b[0], b[2], b[1], b[3]] for b in boxes if b not in slanted],
+                               free_list=[slanted[b] for b in boxes if b in slanted], batch_size=len(boxes),
+                               detail=1, paragraph=False)
+    read = {_flat(corners): (t.strip(), float(c)) for corners, t, c in raw}
+
+    def corners(box: tuple[int, int, int, int]) -> list:  # as `recognize` names the crop it read
+        left, top, right, bottom = box
+        return slanted.get(box) or [[left, top], [right, top], [right, bottom], [left, bottom]]
+
+    return [WordBox(*read.get(_flat(corners(box)), ("", 0.0)), box) for box in boxes]
 
 
-def detect_boxes(reader, pixels: np.ndarray) -> list[tuple]:
-    """CRAFT's line boxes for `pixels` at `DETECT_OPTIONS` as (left, top, right, bottom), as `reader`
-    (an `easyocr.Reader`) detects them; slanted boxes become their upright bounding rectangle."""
+def _flat(corners) -> tuple[int, ...]:
+    return tuple(int(v) for point in corners for v in point)
+
+
+def detect_boxes(reader, pixels: np.ndarray) -> list[tuple[tuple, list | None]]:
+    """CRAFT's line boxes for `pixels` at `DETECT_OPTIONS`, as `reader` (an `easyocr.Reader`) detects them:
+    ((left, top, right, bottom), polygon) per box; polygon (four [x, y] corners) only for a slanted box,
+    whose rectangle is the polygon's upright bounding box."""
     with _quiet():
         horizontal, free = reader.detect(pixels, **DETECT_OPTIONS)
-    found = [(b[0], b[2], b[1], b[3]) for b in horizontal[0]]
-    return found + [(min(p[0] for p in poly), min(p[1] for p in poly), max(p[0] for p in poly),
-                     max(p[1] for p in poly)) for poly in free[0]]
+    found = [((b[0], b[2], b[1], b[3]), None) for b in horizontal[0]]
+    return found + [((min(p[0] for p in poly), min(p[1] for p in poly), max(p[0] for p in poly),
+                      max(p[1] for p in poly)), [[int(x), int(y)] for x, y in poly]) for poly in free[0]]
 
 
 def custom_recognizer_name(folder: str | Path) -> str | None:

@@ -28,7 +28,7 @@ from banglahate_gui.ocr.easyocr_engine import EasyOcrEngine
 from banglahate_gui.ocr.image import load_image
 from banglahate_gui.ocr.layout import caption_and_background_rows, mark_roles, reading_order
 from banglahate_gui.ocr.preprocess import light_page, line_context, prepare
-from banglahate_gui.ocr.result import LineRead, OcrLine, OcrResult, Reading, WordBox, lines_text
+from banglahate_gui.ocr.result import LineRead, OcrLine, OcrResult, Reading, WordBox, clean_line, lines_text
 from banglahate_gui.ocr.tesseract_engine import TesseractEngine
 
 ENGINES = ("easyocr", "tesseract")
@@ -70,8 +70,10 @@ class OcrReader:
         return self._calibration
 
     def _line(self, engine: str, text: str, raw: float, context: str | None = None) -> LineRead:
-        """A line read by `engine`, its raw score calibrated (with the map for the line's `context` if any)."""
+        """A line read by `engine` (cleaned: `clean_line`), its raw score calibrated (with the map for the line's
+        `context` if any)."""
         calibration, _ = self.calibration()
+        text = clean_line(text)
         key = easyocr_key(self.easyocr.recognizer()) if engine == "easyocr" else tesseract_key(self.tesseract.lang)
         return LineRead(engine, text, float(raw), calibration.calibrate(key, raw, context) if text else 0.0)
 
@@ -110,6 +112,8 @@ class OcrReader:
             text = " ".join(box.text for box in row)
             raw = sum(b.confidence * len(b.text) for b in row) / max(1, sum(len(b.text) for b in row))
             read = self._line("tesseract", text, raw)
+            if not read.text:
+                continue
             bbox = (min(b.bbox[0] for b in row), min(b.bbox[1] for b in row),
                     max(b.bbox[2] for b in row), max(b.bbox[3] for b in row))
             lines.append(OcrLine(bbox, read, [read]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
@@ -190,3 +191,16 @@ def weighted_confidence(boxes: list[WordBox]) -> float:
 def lines_text(rows: list[list[WordBox]] | list[list[OcrLine]]) -> str:
     """Rows of boxes or lines as text: a row per line, its items joined by spaces."""
     return "\n".join(" ".join(item.text for item in row) for row in rows)
+
+
+def clean_line(text: str) -> str:
+    """A line reading without the combining marks that begin a word: no word starts with a vowel sign,
+    hasanta or nasal mark, so such a mark is the tail of a neighbouring word that the line box cut through,
+    as in "া শেষ"; a word of marks only goes. Words are joined by single spaces."""
+    def word(token: str) -> str:
+        start = 0
+        while start < len(token) and unicodedata.category(token[start]) in ("Mn", "Mc"):
+            start += 1
+        return token[start:]
+
+    return " ".join(filter(None, map(word, text.split())))
