@@ -150,7 +150,7 @@ class EasyOcrEngine:
 
     def read_lines(self, pixels: np.ndarray) -> list[WordBox]:
         """CRAFT boxes (EasyOCR merges words into line segments), all recognized in one batch; a slanted box
-        is read deskewed, as `readtext` reads it, and reported as its upright bounding rectangle.
+        is read straightened, as `readtext` reads it, and reported as its upright bounding rectangle.
 
         One `WordBox` per detected box with the recognizer's raw confidence, in detection pixels;
         boxes the recognizer returned no text for are kept with text "" (the caller decides)."""
@@ -167,7 +167,8 @@ class EasyOcrEngine:
 
     def recognize_boxes(self, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[WordBox]:
         """The (left, top, right, bottom) `boxes` of `pixels` recognized in one batch, as `read_lines` reads
-        the detector's: one `WordBox` per box, "" and 0.0 where the recognizer returned no text."""
+        the detector's upright boxes (a slanted one's polygon is not known here): one `WordBox` per box, ""
+        and 0.0 where the recognizer returned no text."""
         return _recognize(self.detecting_reader(), pixels, boxes)
 
     def read_whole_line(self, pixels: np.ndarray) -> WordBox:

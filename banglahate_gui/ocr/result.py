@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from itertools import dropwhile
 
 from banglahate_gui.ocr.layout import caption_and_background_rows, reading_order, text_blocks
 
@@ -198,9 +199,6 @@ def clean_line(text: str) -> str:
     hasanta or nasal mark, so such a mark is the tail of a neighbouring word that the line box cut through,
     as in "া শেষ"; a word of marks only goes. Words are joined by single spaces."""
     def word(token: str) -> str:
-        start = 0
-        while start < len(token) and unicodedata.category(token[start]) in ("Mn", "Mc"):
-            start += 1
-        return token[start:]
+        return "".join(dropwhile(lambda char: unicodedata.category(char) in ("Mn", "Mc"), token))
 
     return " ".join(filter(None, map(word, text.split())))
